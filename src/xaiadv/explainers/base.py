@@ -1,0 +1,37 @@
+"""Dispatch to one explainer module, batched."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+METHODS = ("saliency", "integrated_gradients", "guided_backprop", "grad_cam")
+
+
+def source_file(method: str) -> Path:
+    """The module implementing ``method`` (a rule input)."""
+    if method not in METHODS:
+        raise ValueError(f"unknown explainer {method!r}; allowed: {', '.join(METHODS)}")
+    return Path(__file__).with_name(f"{method}.py")
+
+
+def explain(model, x: torch.Tensor, target: torch.Tensor, spec: dict, batch_size: int = 64,
+            device: torch.device | str = "cpu", progress: bool = True) -> torch.Tensor:
+    """Attributions of ``model`` for ``x`` (N, C, H, W) in [0, 1] and classes ``target`` (N,), by ``spec["method"]``.
+
+    Returns float32 (N, C or 1, H, W) on CPU. Raises ``ValueError`` for an unknown method.
+    """
+    method = spec["method"]
+    source_file(method)
+    mod = importlib.import_module(f"xaiadv.explainers.{method}")
+    params = {k: v for k, v in spec.items() if k != "method"}
+    model.eval().to(device)
+    out = []
+    for i in tqdm(range(0, len(x), batch_size), desc=f"explain {method}", mininterval=5, disable=not progress):
+        xb = x[i:i + batch_size].to(device).requires_grad_(True)
+        a = mod.explain(model, xb, target[i:i + batch_size].to(device), **params)
+        out.append(a.detach().float().cpu())
+    return torch.cat(out) if out else torch.zeros(0)

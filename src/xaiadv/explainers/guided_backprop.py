@@ -1,0 +1,15 @@
+"""Guided backpropagation (Springenberg et al. 2015), captum ``GuidedBackprop``.
+
+captum overrides the gradient of ``nn.ReLU`` modules only; models whose
+activations are functional calls or other modules (e.g. EfficientNet-Lite's
+ReLU6) get plain gradients through those.
+"""
+
+from __future__ import annotations
+
+from captum.attr import GuidedBackprop
+
+
+def explain(model, x, target, **_):
+    """Guided-backprop attribution; (N, C, H, W)."""
+    return GuidedBackprop(model).attribute(x, target=target)

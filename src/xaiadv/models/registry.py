@@ -1,0 +1,61 @@
+"""Build, save and load classifiers by architecture name (safetensors only, no pickle)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from ..io import load_tensors, save_tensors
+from .normalize import Classifier
+
+MNIST_MEAN, MNIST_STD = (0.1307,), (0.3081,)
+CIFAR_MEAN, CIFAR_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
+ARCHS = ("kao_mnist_cnn", "kao_cifar10_cnn", "efficientnet_lite0", "resnet50", "inception_v3", "vgg19")
+
+
+def build(arch: str, pretrained: str | None = None, num_classes: int | None = None) -> Classifier:
+    """A :class:`Classifier` (Normalize + net) for ``arch``.
+
+    ``pretrained``: None (random init), "package", "torchvision", or a path to a
+    safetensors state dict of the net. Raises ``ValueError`` for an unknown arch.
+    """
+    if arch == "kao_mnist_cnn":
+        from .cnn import kao_mnist_cnn
+
+        model = Classifier(kao_mnist_cnn(num_classes or 10), MNIST_MEAN, MNIST_STD, "0.2")
+    elif arch == "kao_cifar10_cnn":
+        from .cnn import kao_cifar10_cnn
+
+        model = Classifier(kao_cifar10_cnn(num_classes or 10), CIFAR_MEAN, CIFAR_STD, "0.8")
+    else:
+        from .imagenet import SPECS, build_imagenet_net
+
+        if arch not in SPECS:
+            raise ValueError(f"unknown arch {arch!r}; allowed: {', '.join(ARCHS)}")
+        mean, std, cam = SPECS[arch]
+        known = pretrained in (None, "package", "torchvision")
+        model = Classifier(build_imagenet_net(arch, pretrained if known else None), mean, std, cam)
+    if pretrained not in (None, "package", "torchvision"):
+        t, _ = load_tensors(pretrained)
+        model.net.load_state_dict(t)
+    return model
+
+
+def save_model(path: str | Path, model: Classifier, arch: str, num_classes: int, extra: dict | None = None) -> None:
+    """Save the net's state dict as safetensors with ``arch`` / ``num_classes`` in its metadata."""
+    sd = {k: v for k, v in model.net.state_dict().items()}
+    save_tensors(path, sd, {"arch": arch, "num_classes": num_classes, **(extra or {})})
+
+
+def load_model(path: str | Path, device: str | torch.device = "cpu") -> Classifier:
+    """Load a model written by :func:`save_model`, in eval mode on ``device``.
+
+    Raises ``ValueError`` naming the file if its metadata has no ``arch``.
+    """
+    sd, meta = load_tensors(path)
+    if "arch" not in meta:
+        raise ValueError(f"{path}: no 'arch' in metadata; not a model written by xaiadv")
+    model = build(meta["arch"], None, meta.get("num_classes"))
+    model.net.load_state_dict(sd)
+    return model.eval().to(device)

@@ -1,0 +1,65 @@
+"""Device, threads, seeds and per-job timing, shared by every stage."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+import time
+from contextlib import contextmanager
+
+T_PROCESS = time.time()  # set when xaiadv.runtime is first imported (start of the job, before torch)
+
+
+def setup(seed: int = 0, threads: int | None = None, device: str = "auto"):
+    """Seed python/numpy/torch, set torch threads and deterministic algorithms; return the torch device.
+
+    ``device``: "auto" picks CUDA when visible, else CPU; "cuda" without a GPU raises ``RuntimeError``.
+    """
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if threads:
+        torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device = 'cuda' but no GPU is visible (set device: auto or cpu)")
+    if device == "cuda":
+        torch.backends.cudnn.benchmark = False
+    return torch.device(device)
+
+
+class Timer:
+    """Accumulates wall seconds per phase: ``with timer("compute"): ...``.
+
+    ``report()`` prints one ``TIMING {json}`` line (to the job's log) that
+    ``benchmarks/bench_overhead.py`` reads: phases plus ``startup`` (process
+    start to the first phase: interpreter, imports) and ``total``.
+    """
+
+    def __init__(self):
+        self.phases: dict[str, float] = {}
+        self.first: float | None = None
+
+    @contextmanager
+    def __call__(self, phase: str):
+        t = time.time()
+        if self.first is None:
+            self.first = t
+        try:
+            yield
+        finally:
+            self.phases[phase] = self.phases.get(phase, 0.0) + time.time() - t
+
+    def report(self, stage: str, **extra) -> dict:
+        now = time.time()
+        rec = {"stage": stage, "startup": (self.first or now) - T_PROCESS, "total": now - T_PROCESS, **self.phases, **extra}
+        print("TIMING " + json.dumps(rec, sort_keys=True), file=sys.stderr, flush=True)
+        return rec

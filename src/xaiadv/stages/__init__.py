@@ -1,0 +1,1 @@
+"""One module per workflow stage; each has ``run(args)`` called by :mod:`xaiadv.cli`."""

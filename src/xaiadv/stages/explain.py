@@ -1,0 +1,54 @@
+"""explain: the explanation cache of one attack, one Parquet file per explainer."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .. import runtime
+
+
+def run(a) -> None:
+    timer = runtime.Timer()
+    with timer("load"):
+        import numpy as np
+        import torch
+
+        from .. import __version__
+        from ..cache import write_explanations
+        from ..data import load_split
+        from ..explainers import explain, source_file
+        from ..io import file_sha256, load_tensors, spec_hash
+        from ..models import load_model
+
+        device = runtime.setup(a.seed, a.threads, a.device)
+        model = load_model(a.model_file, device)
+        x, _, _, _ = load_split(a.test_split)
+        adv, _ = load_tensors(a.attack_file)
+        idx = adv["index"]
+        x_clean, x_adv = x[idx], adv["x_adv"]
+        n = len(idx)
+        import captum
+
+    for (name, spec), out in zip(a.explainers.items(), a.outputs):
+        with timer("compute"):
+            xs = torch.cat([x_clean, x_adv])
+            target = torch.cat([adv["pred_clean"], adv["pred_adv"]])
+            attr = explain(model, xs, target, spec, a.batch_size, device)
+        with timer("write"):
+            success = adv["success"].bool().numpy()
+            write_explanations(
+                out,
+                sample_id=np.concatenate([adv["ids"].numpy()] * 2),
+                variant=["clean"] * n + ["adversarial"] * n,
+                label=np.concatenate([adv["y"].numpy()] * 2),
+                prediction=target.numpy(), explained_class=target.numpy(),
+                attack_success=np.concatenate([success, success]),
+                attribution=attr.numpy(),
+                metadata={"dataset": a.dataset, "model": a.model, "attack": a.attack, "explainer": name,
+                          "spec": spec, "config_hash": spec_hash(spec),
+                          "code_hash": file_sha256([source_file(spec["method"]), Path(__file__).parents[1] / "cache.py"])[:16],
+                          "versions": {"xaiadv": __version__, "torch": torch.__version__, "captum": captum.__version__}},
+            )
+        print(f"{name}: {2 * n} rows -> {out}", file=sys.stderr)
+    timer.report("explain", attack=a.attack, n=n)

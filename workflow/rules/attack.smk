@@ -1,0 +1,28 @@
+rule attack:
+    output:
+        tensors="results/attacks/{dataset}/{model}/{attack}.safetensors",
+        summary="results/attacks/{dataset}/{model}/{attack}.json",
+    input:
+        model="results/models/{dataset}/{model}/model.safetensors",
+        test="results/data/{dataset}/test.safetensors",
+        code=lambda wc: code("stages/attack.py", "attacks/base.py", f"attacks/{config['attacks'][wc.attack]['method']}.py"),
+    params:
+        spec=lambda wc: as_json(xcfg.attack_spec(config, wc.attack, wc.dataset)),
+        n_eval=lambda wc: config["datasets"][wc.dataset]["n_eval"],
+        batch_size=config["batch_size"],
+        seed=config["seed"],
+        device=config["device"],
+    log:
+        "results/logs/attack/{dataset}/{model}/{attack}.log",
+    threads: config["threads"]
+    resources:
+        mem_mb=RES["mem_mb"],
+        runtime=RES["runtime"],
+        gpu=RES["gpu"],
+    conda:
+        "../../envs/torch.yaml"
+    shell:
+        "{PY} attack --dataset {wildcards.dataset} --model {wildcards.model} --attack {wildcards.attack} "
+        "--spec {params.spec:q} --model-file {input.model} --test-split {input.test} --n-eval {params.n_eval} "
+        "--batch-size {params.batch_size} --seed {params.seed} --threads {threads} --device {params.device} "
+        "--out-tensors {output.tensors} --out-summary {output.summary} > {log} 2>&1"

@@ -1,0 +1,61 @@
+# Helpers, validation and wildcard constraints shared by every rule.
+import json
+import sys
+from pathlib import Path
+
+SRC = Path(workflow.basedir) / "src"
+PKG = SRC / "xaiadv"
+if str(SRC) not in sys.path:
+    sys.path.insert(0, str(SRC))
+
+from xaiadv import config as xcfg  # light: yaml + jsonschema only
+
+try:
+    xcfg.validate(config, Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml")
+except xcfg.ConfigError as e:
+    sys.exit(f"config error: {e}")
+
+# Every job runs the package from this checkout, in whatever env Snakemake gives it.
+PY = f"PYTHONPATH={SRC}${{PYTHONPATH:+:$PYTHONPATH}} python -m xaiadv"
+RES = config["resources"]
+
+
+wildcard_constraints:
+    dataset="|".join(config["datasets"]),
+    model="[A-Za-z0-9_\-]+",
+    attack="[A-Za-z0-9_\-]+",
+    explainer="[A-Za-z0-9_\-]+",
+    table="[A-Za-z0-9_\-]+",
+
+
+def code(*names):
+    """Source files a rule runs (Snakemake does not track imports): editing one reruns its jobs."""
+    return [str(PKG / n) for n in names] + [str(PKG / "io.py"), str(PKG / "runtime.py")]
+
+
+def as_json(obj):
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+
+
+def model_spec(wc):
+    return config["models"][wc.model]
+
+
+def dataset_of(model):
+    return config["models"][model]["dataset"]
+
+
+def all_attack_jobs():
+    return [(d, m, a) for d, m in xcfg.model_pairs(config) for a in xcfg.attacks_for(config, d)]
+
+
+def all_explanations():
+    return [
+        f"results/explanations/{d}/{m}/{a}/{e}.parquet"
+        for d, m, a in all_attack_jobs()
+        for e in config["explainers"]
+    ]
+
+
+def all_tables():
+    return expand("results/tables/{table}.{ext}", table=config["tables"], ext=["csv", "md"])

@@ -1,0 +1,22 @@
+rule prepare_dataset:
+    output:
+        train="results/data/{dataset}/train.safetensors",
+        test="results/data/{dataset}/test.safetensors",
+    input:
+        code("stages/prepare.py", "data/prepare.py", "data/split.py", "data/images.py", "data/folders.py",
+             "data/mnist.py", "data/cifar10.py", "data/imagenet.py"),
+    params:
+        spec=lambda wc: as_json(config["datasets"][wc.dataset]),
+        seed=config["seed"],
+    log:
+        "results/logs/prepare_dataset/{dataset}.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+        gpu=0,
+    conda:
+        "../../envs/torch.yaml"
+    shell:
+        "{PY} prepare --dataset {wildcards.dataset} --spec {params.spec:q} --seed {params.seed} "
+        "--threads {threads} --out-dir results/data/{wildcards.dataset} > {log} 2>&1"

@@ -1,0 +1,33 @@
+# One job per (dataset, model, attack) computes every configured explainer and
+# writes one Parquet file per explainer: on a 2-core CPU a job's start-up
+# (interpreter + torch + captum imports, ~2.5 s) rivals an explainer's compute
+# on a few hundred images, so a job per explainer would spend most of the
+# default run importing. Downstream rules still depend on one explainer's file.
+rule explain:
+    output:
+        [f"results/explanations/{{dataset}}/{{model}}/{{attack}}/{e}.parquet" for e in config["explainers"]],
+    input:
+        model="results/models/{dataset}/{model}/model.safetensors",
+        test="results/data/{dataset}/test.safetensors",
+        adv="results/attacks/{dataset}/{model}/{attack}.safetensors",
+        code=code("stages/explain.py", "cache.py", "explainers/base.py",
+                  *sorted({f"explainers/{e['method']}.py" for e in config["explainers"].values()})),
+    params:
+        explainers=as_json(config["explainers"]),
+        batch_size=config["batch_size"],
+        seed=config["seed"],
+        device=config["device"],
+    log:
+        "results/logs/explain/{dataset}/{model}/{attack}.log",
+    threads: config["threads"]
+    resources:
+        mem_mb=RES["mem_mb"],
+        runtime=RES["runtime"],
+        gpu=RES["gpu"],
+    conda:
+        "../../envs/explain.yaml"
+    shell:
+        "{PY} explain --dataset {wildcards.dataset} --model {wildcards.model} --attack {wildcards.attack} "
+        "--explainers {params.explainers:q} --model-file {input.model} --test-split {input.test} "
+        "--attack-file {input.adv} --batch-size {params.batch_size} --seed {params.seed} --threads {threads} "
+        "--device {params.device} --outputs {output} > {log} 2>&1"

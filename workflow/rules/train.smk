@@ -1,0 +1,26 @@
+rule train_classifier:
+    output:
+        model="results/models/{dataset}/{model}/model.safetensors",
+        metrics="results/models/{dataset}/{model}/metrics.json",
+    input:
+        train="results/data/{dataset}/train.safetensors",
+        test="results/data/{dataset}/test.safetensors",
+        code=code("stages/train.py", "train.py", "stats.py", "models/registry.py", "models/normalize.py",
+                  "models/cnn.py", "models/imagenet.py"),
+    params:
+        spec=lambda wc: as_json(model_spec(wc)),
+        seed=config["seed"],
+        device=config["device"],
+    log:
+        "results/logs/train_classifier/{dataset}/{model}.log",
+    threads: config["threads"]
+    resources:
+        mem_mb=RES["mem_mb"],
+        runtime=RES["runtime"],
+        gpu=RES["gpu"],
+    conda:
+        "../../envs/torch.yaml"
+    shell:
+        "{PY} train --dataset {wildcards.dataset} --model {wildcards.model} --spec {params.spec:q} "
+        "--data-dir results/data/{wildcards.dataset} --seed {params.seed} --threads {threads} --device {params.device} "
+        "--out-model {output.model} --out-metrics {output.metrics} > {log} 2>&1"
