@@ -66,7 +66,8 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--test-split", required=True)
     sp.add_argument("--attack-file", required=True)
     sp.add_argument("--batch-size", type=int, default=64)
-    sp.add_argument("--outputs", nargs="+", required=True, help="one Parquet path per explainer, same order")
+    sp.add_argument("--n-explain", type=int, default=None, help="explain the first k attacked samples only (0 = all)")
+    sp.add_argument("--outputs", nargs="+", required=True, help="one <explainer>.parquet path per explainer to compute")
     sp.set_defaults(stage_module="explain")
 
     sp = sub.add_parser("tables", help="tables")
@@ -80,8 +81,6 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     a = parser().parse_args(argv)
-    if getattr(a, "explainers", None) is not None and len(a.explainers) != len(a.outputs):
-        raise SystemExit("--explainers and --outputs must have the same length")
     import importlib
 
     importlib.import_module(f"xaiadv.stages.{a.stage_module}").run(a)

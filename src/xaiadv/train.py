@@ -30,7 +30,7 @@ def train_classifier(model: nn.Module, x: torch.Tensor, y: torch.Tensor, epochs:
             opt.step()
             total += loss.item() * len(idx)
             count += len(idx)
-            bar.set_postfix(loss=f"{total / count:.4f}")
+            bar.set_postfix(loss=f"{total / count:.4f}", refresh=False)
         losses.append(total / max(count, 1))
     model.eval()
     return losses

@@ -15,6 +15,7 @@ rule explain:
     params:
         explainers=as_json(config["explainers"]),
         batch_size=config["batch_size"],
+        n_explain=lambda wc: config["datasets"][wc.dataset]["n_explain"] or 0,
         seed=config["seed"],
         device=config["device"],
     log:
@@ -29,5 +30,5 @@ rule explain:
     shell:
         "{PY} explain --dataset {wildcards.dataset} --model {wildcards.model} --attack {wildcards.attack} "
         "--explainers {params.explainers:q} --model-file {input.model} --test-split {input.test} "
-        "--attack-file {input.adv} --batch-size {params.batch_size} --seed {params.seed} --threads {threads} "
+        "--attack-file {input.adv} --n-explain {params.n_explain} --batch-size {params.batch_size} --seed {params.seed} --threads {threads} "
         "--device {params.device} --outputs {output} > {log} 2>&1"

@@ -12,11 +12,11 @@ rule tables:
         csv=report("results/tables/{table}.csv", category="Tables", caption="../report/tables.rst"),
         md="results/tables/{table}.md",
     input:
-        items=lambda wc: [item[-1] for item in table_items(wc.table)],
+        rows=lambda wc: [item[-1] for item in table_items(wc.table)],
         code=code("stages/tables.py", "tables/render.py", "tables/kao2021.py", "tables/saito2020.py",
                   "papers/__init__.py", "papers/kao2021.csv", "papers/saito2020.csv", "stats.py"),
     params:
-        items=lambda wc: as_json(table_items(wc.table)),
+        rows=lambda wc: as_json(table_items(wc.table)),
     log:
         "results/logs/tables/{table}.log",
     threads: 1
@@ -27,5 +27,5 @@ rule tables:
     conda:
         "../../envs/tables.yaml"
     shell:
-        "{PY} tables --table {wildcards.table} --items {params.items:q} --out-csv {output.csv} "
+        "{PY} tables --table {wildcards.table} --items {params.rows:q} --out-csv {output.csv} "
         "--out-md {output.md} > {log} 2>&1"

@@ -7,9 +7,13 @@ ReLU6) get plain gradients through those.
 
 from __future__ import annotations
 
+import warnings
+
 from captum.attr import GuidedBackprop
 
 
 def explain(model, x, target, **_):
     """Guided-backprop attribution; (N, C, H, W)."""
-    return GuidedBackprop(model).attribute(x, target=target)
+    with warnings.catch_warnings():  # captum warns on every call that it hooks ReLUs
+        warnings.filterwarnings("ignore", message="Setting backward hooks on ReLU")
+        return GuidedBackprop(model).attribute(x, target=target)

@@ -6,6 +6,9 @@ from captum.attr import IntegratedGradients
 
 
 def explain(model, x, target, *, n_steps: int = 32, internal_batch_size: int | None = None, **_):
-    """(x - 0) * mean gradient on the straight path from 0 (Gauss-Legendre, ``n_steps``); (N, C, H, W)."""
+    """(x - 0) * mean gradient on the straight path from 0 (Gauss-Legendre, ``n_steps``); (N, C, H, W).
+
+    ``internal_batch_size``: images per forward/backward pass (default 4 x the batch).
+    """
     return IntegratedGradients(model).attribute(x, target=target, n_steps=n_steps,
-                                                internal_batch_size=internal_batch_size or len(x) * n_steps)
+                                                internal_batch_size=internal_batch_size or 4 * len(x))

@@ -25,12 +25,18 @@ def run(a) -> None:
         model = load_model(a.model_file, device)
         x, _, _, _ = load_split(a.test_split)
         adv, _ = load_tensors(a.attack_file)
+        if a.n_explain:  # explain the first k attacked samples only
+            adv = {k: v[:a.n_explain] for k, v in adv.items()}
         idx = adv["index"]
         x_clean, x_adv = x[idx], adv["x_adv"]
         n = len(idx)
         import captum
 
-    for (name, spec), out in zip(a.explainers.items(), a.outputs):
+    for out in a.outputs:
+        name = Path(out).stem  # results/explanations/.../<explainer>.parquet
+        if name not in a.explainers:
+            raise SystemExit(f"output {out}: no explainer named {name!r} in --explainers")
+        spec = a.explainers[name]
         with timer("compute"):
             xs = torch.cat([x_clean, x_adv])
             target = torch.cat([adv["pred_clean"], adv["pred_adv"]])
