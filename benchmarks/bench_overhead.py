@@ -1,0 +1,61 @@
+"""Share of the default main job's wall time spent outside model compute (not a test).
+
+Reads the ``TIMING`` line every job writes to its log (phases: load = imports +
+reading inputs, compute = model compute, write = outputs) and the main job's
+wall time recorded by ``make run`` (``results/logs/main_job_wall.json``), then
+times a no-op rerun. Target: share outside compute <= 20%; no-op rerun <= 10 s.
+
+    make run && python benchmarks/bench_overhead.py
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main():
+    logs = ROOT / "results/logs"
+    wall_file = logs / "main_job_wall.json"
+    if not wall_file.exists():
+        sys.exit(f"{wall_file}: missing; run `make run` first (it records the main job's wall time)")
+    wall = json.loads(wall_file.read_text())["wall_s"]
+    per_rule = defaultdict(lambda: defaultdict(float))
+    for log in sorted(logs.rglob("*.log")):
+        for line in log.read_text(errors="replace").splitlines():
+            if line.startswith("TIMING "):
+                rec = json.loads(line[7:])
+                r = per_rule[rec["stage"]]
+                r["jobs"] += 1
+                for k in ("total", "load", "compute", "write"):
+                    r[k] += rec.get(k, 0.0)
+    if not per_rule:
+        sys.exit("no TIMING lines in results/logs: run `make run` first")
+    print(f"{'rule':18s} {'jobs':>5s} {'total s':>9s} {'load s':>8s} {'compute s':>10s} {'write s':>8s}")
+    for rule, r in per_rule.items():
+        print(f"{rule:18s} {int(r['jobs']):5d} {r['total']:9.1f} {r['load']:8.1f} {r['compute']:10.1f} {r['write']:8.1f}")
+    compute = sum(r["compute"] for r in per_rule.values())
+    jobs_total = sum(r["total"] for r in per_rule.values())
+    share = 1 - compute / wall
+    print(f"main job wall {wall:.1f} s; jobs' own time {jobs_total:.1f} s; model compute {compute:.1f} s")
+    print(f"outside model compute: {100 * share:.1f}% of wall (start-up and imports, data loading, writing, "
+          f"Snakemake scheduling) - target <= 20%: {'OK' if share <= 0.2 else 'ABOVE TARGET'}")
+    t = time.time()
+    p = subprocess.run([sys.executable, "-m", "snakemake", "--profile", "profiles/default", "--cores", "2"],
+                       cwd=ROOT, capture_output=True, text=True)
+    noop = time.time() - t
+    nothing = "Nothing to be done" in p.stdout + p.stderr
+    print(f"no-op rerun: {noop:.1f} s, {'nothing to do' if nothing else 'JOBS RAN'} - target <= 10 s")
+    t = time.time()
+    subprocess.run([sys.executable, "-c", "import torch, captum.attr"], check=True)
+    print(f"import torch + captum.attr in a fresh process: {time.time() - t:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

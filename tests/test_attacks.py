@@ -1,0 +1,64 @@
+import pytest
+import torch
+
+from xaiadv.attacks import run_attack
+from xaiadv.attacks.base import make_targets
+
+SPECS = {
+    "fgsm_linf": {"method": "fgsm", "norm": "Linf", "eps": 0.3},
+    "fgsm_l2": {"method": "fgsm", "norm": "L2", "eps": 2.0},
+    "bim_linf": {"method": "bim", "norm": "Linf", "eps": 0.3, "alpha": 0.05, "steps": 10},
+    "pgd_l2": {"method": "pgd", "norm": "L2", "eps": 2.0, "alpha": 0.5, "steps": 10, "random_start": True},
+    "cw_l2": {"method": "cw", "norm": "L2", "c": 1.0, "kappa": 0.0, "steps": 50, "lr": 0.1},
+    "bim_second": {"method": "bim", "norm": "Linf", "eps": 0.3, "alpha": 0.05, "steps": 10, "target": "second"},
+    "jsma": {"method": "jsma", "theta": 1.0, "gamma": 0.1},
+}
+
+
+@pytest.fixture(scope="module")
+def clean(mnist_model, mnist_small):
+    _, _, x, y = mnist_small
+    with torch.no_grad():
+        ok = mnist_model(x[:64]).argmax(1) == y[:64]
+    return x[:64][ok][:32], y[:64][ok][:32]
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_attack_respects_budget_and_fools_the_model(name, mnist_model, clean):
+    x, y = clean
+    spec = {"target": "untargeted", **SPECS[name]}
+    n = 8 if name == "jsma" else len(y)
+    r = run_attack(mnist_model, x[:n], y[:n], spec, batch_size=16, seed=0)
+    assert r.x_adv.shape == x[:n].shape and r.x_adv.min() >= 0 and r.x_adv.max() <= 1
+    if spec.get("norm") == "Linf" and "eps" in spec:
+        assert r.linf.max() <= spec["eps"] + 1e-5
+    if spec.get("norm") == "L2" and "eps" in spec:
+        assert r.l2.max() <= spec["eps"] + 1e-4
+    assert r.success.float().mean() >= 0.3, f"{name}: success {r.success.float().mean():.2f}"
+    with torch.no_grad():
+        assert torch.equal(mnist_model(r.x_adv).argmax(1), r.pred_adv)
+
+
+def test_targets():
+    logits = torch.tensor([[0.1, 3.0, 2.0], [5.0, 1.0, 4.0]])
+    y = torch.tensor([1, 0])
+    g = torch.Generator().manual_seed(0)
+    assert make_targets(logits, y, "second", g).tolist() == [2, 2]
+    rnd = make_targets(logits.repeat(50, 1), y.repeat(50), "random", g)
+    assert (rnd != y.repeat(50)).all() and set(rnd.tolist()) <= {0, 1, 2}
+    assert make_targets(logits, y, "untargeted", g).tolist() == [-1, -1]
+
+
+def test_targeted_success_means_reaching_the_target(mnist_model, clean):
+    x, y = clean
+    spec = {"method": "bim", "norm": "Linf", "eps": 0.3, "alpha": 0.05, "steps": 10, "target": "random"}
+    r = run_attack(mnist_model, x, y, spec, batch_size=16, seed=1)
+    assert (r.target != y).all()
+    assert torch.equal(r.success, r.pred_adv == r.target)
+    again = run_attack(mnist_model, x, y, spec, batch_size=16, seed=1)
+    assert torch.equal(again.target, r.target) and torch.equal(again.x_adv, r.x_adv)
+
+
+def test_unknown_method(mnist_model, clean):
+    with pytest.raises(ValueError, match="unknown attack method 'deepfool'"):
+        run_attack(mnist_model, *clean, {"method": "deepfool"})

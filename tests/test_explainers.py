@@ -1,0 +1,35 @@
+import pytest
+import torch
+
+from xaiadv.explainers import METHODS, explain
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_explainer_shapes_on_mnist(method, mnist_model, mnist_small):
+    _, _, x, y = mnist_small
+    a = explain(mnist_model, x[:10], y[:10], {"method": method}, batch_size=4)
+    assert a.shape == ((10, 1, 28, 28)) and a.dtype == torch.float32 and torch.isfinite(a).all()
+    assert a.abs().sum() > 0
+
+
+def test_integrated_gradients_completeness(mnist_model, mnist_small):
+    """Sum of IG attributions = f(x) - f(0) for the explained logit (Sundararajan et al. 2017, Prop. 1)."""
+    _, _, x, y = mnist_small
+    a = explain(mnist_model, x[:4], y[:4], {"method": "integrated_gradients", "n_steps": 64})
+    with torch.no_grad():
+        f = lambda z: mnist_model(z).gather(1, y[:4, None])[:, 0]  # noqa: E731
+        gap = f(x[:4]) - f(torch.zeros_like(x[:4]))
+    assert torch.allclose(a.flatten(1).sum(1), gap, rtol=0.05, atol=0.05)
+
+
+def test_grad_cam_on_effnet_is_upsampled(effnet, foolbox_images):
+    x, y = foolbox_images
+    a = explain(effnet, x[:2], y[:2], {"method": "grad_cam"})
+    assert a.shape == (2, 1, 224, 224) and (a >= 0).all()
+
+
+def test_saliency_depends_on_the_explained_class(mnist_model, mnist_small):
+    _, _, x, y = mnist_small
+    a1 = explain(mnist_model, x[:4], y[:4], {"method": "saliency"})
+    a2 = explain(mnist_model, x[:4], (y[:4] + 1) % 10, {"method": "saliency"})
+    assert not torch.allclose(a1, a2)

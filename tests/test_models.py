@@ -1,0 +1,43 @@
+import pytest
+import torch
+
+from xaiadv.models import build, load_model, save_model
+
+
+def test_effnet_lite0_classifies_foolbox_images(effnet, foolbox_images):
+    x, y = foolbox_images
+    with torch.no_grad():
+        pred = effnet(x).argmax(1)
+    assert (pred == y).sum() >= 15  # 17/20 with its TF-Lite normalisation
+
+
+def test_models_normalise_inside(effnet):
+    assert effnet.normalize.mean.flatten()[0] == pytest.approx(127 / 255)
+    cnn = build("kao_mnist_cnn")
+    assert cnn(torch.rand(2, 1, 28, 28)).shape == (2, 10)
+    assert isinstance(cnn.cam_layer, torch.nn.Conv2d) and isinstance(effnet.cam_layer, torch.nn.Conv2d)
+    assert isinstance(build("kao_cifar10_cnn").cam_layer, torch.nn.Conv2d)
+
+
+def test_trained_cnn_learns_and_roundtrips(tmp_path, mnist_model, mnist_small):
+    from xaiadv.train import predict
+
+    _, _, x, y = mnist_small
+    acc = (predict(mnist_model, x) == y).float().mean()
+    assert acc > 0.9
+    save_model(tmp_path / "m.safetensors", mnist_model, "kao_mnist_cnn", 10)
+    again = load_model(tmp_path / "m.safetensors")
+    assert torch.equal(predict(again, x), predict(mnist_model, x))
+
+
+def test_load_model_rejects_foreign_file(tmp_path):
+    from xaiadv.io import save_tensors
+
+    save_tensors(tmp_path / "w.safetensors", {"w": torch.zeros(1)})
+    with pytest.raises(ValueError, match="no 'arch'"):
+        load_model(tmp_path / "w.safetensors")
+
+
+def test_unknown_arch():
+    with pytest.raises(ValueError, match="unknown arch 'lenet'"):
+        build("lenet")

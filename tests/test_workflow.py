@@ -1,0 +1,162 @@
+"""End to end: the whole Snakefile on a tiny config, incremental reruns, bad input, paper-scale dry run."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import ROOT, shared_data
+
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+COPY = ["Snakefile", "config.yaml", "config", "workflow", "src", "envs", "profiles", "README.md"]
+
+
+def run(args, cwd, check=True):
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    p = subprocess.run(SNAKEMAKE + args, cwd=cwd, env=env, capture_output=True, text=True)
+    if check and p.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{p.stdout[-4000:]}\n{p.stderr[-4000:]}")
+    return p
+
+
+def planned_jobs(cwd, extra=()):
+    """(rule, wildcards) of the jobs a dry run would execute."""
+    out = run(["-n", "--cores", "2", "--configfile", "tiny.yaml", *extra], cwd).stdout
+    jobs = []
+    for block in re.split(r"\n(?=(?:local)?rule \w+:)", "\n" + out):
+        m = re.match(r"(?:local)?rule (\w+):", block.strip())
+        if not m or m.group(1) == "all":
+            continue
+        wc = re.search(r"wildcards: (.*)", block)
+        jobs.append((m.group(1), wc.group(1) if wc else ""))
+    return jobs
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """A copy of the workflow with the tiny config, run once to completion."""
+    d = tmp_path_factory.mktemp("wf")
+    for name in COPY:
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, d / name, **({"ignore": shutil.ignore_patterns("__pycache__")} if src.is_dir() else {}))
+    cfg = yaml.safe_load((ROOT / "tests/config/tiny.yaml").read_text())
+    cifar = shared_data() / "cifar10-jpeg.tar.gz"
+    if cifar.exists():
+        cfg["datasets"]["cifar10"] = {"source": "tar", "path": str(cifar), "n_train": 1000, "n_test": 100, "n_eval": 8}
+        cfg["models"]["cifar10_cnn"] = {"dataset": "cifar10", "arch": "kao_cifar10_cnn",
+                                        "train": {"epochs": 1, "lr": 0.001, "batch_size": 128}}
+    (d / "tiny.yaml").write_text(yaml.safe_dump(cfg))
+    run(["--cores", "2", "--configfile", "tiny.yaml"], d)
+    return d, cfg
+
+
+def test_every_declared_table_is_built(project):
+    d, cfg = project
+    pairs = [(m["dataset"], name) for name, m in cfg["models"].items()]
+    k = pd.read_csv(d / "results/tables/kao2021_table1.csv")
+    assert sorted(zip(k.dataset, k.model)) == sorted(pairs)
+    assert k.n.min() >= 4 and k.accuracy.between(0, 1).all()
+    assert k.set_index("model").loc["effnet_lite0", "accuracy"] >= 0.75  # 4 foolbox images, pretrained
+    s = pd.read_csv(d / "results/tables/saito2020_table1.csv")
+    expected = {(ds, m, a) for ds, m in pairs for a, spec in cfg["attacks"].items()
+                if ds in spec.get("datasets", [ds])}
+    assert set(zip(s.dataset, s.model, s.attack)) == expected
+    assert s.success_rate.between(0, 1).all() and (s.n > 0).all()
+    for t in cfg["tables"]:
+        assert (d / f"results/tables/{t}.md").read_text().startswith("# ")
+
+
+def test_explanation_cache_contract(project):
+    from xaiadv.cache import read_explanations
+
+    d, cfg = project
+    files = sorted((d / "results/explanations").rglob("*.parquet"))
+    n_attacks = sum(1 for _, m in cfg["models"].items() for a in cfg["attacks"].values()
+                    if m["dataset"] in a.get("datasets", [m["dataset"]]))
+    assert len(files) == n_attacks * len(cfg["explainers"])
+    frame, attribution, meta = read_explanations(d / "results/explanations/mnist/mnist_cnn/fgsm_linf/grad_cam.parquet")
+    assert meta["explainer"] == "grad_cam" and meta["shape"] == [1, 28, 28]
+    assert set(frame.variant) == {"clean", "adversarial"} and len(frame) == 2 * frame.sample_id.nunique()
+    clean = frame[frame.variant == "clean"]
+    assert (clean.prediction == clean.label).all()
+    _, ig, meta = read_explanations(d / "results/explanations/imagenet/effnet_lite0/jsma/saliency.parquet") \
+        if (d / "results/explanations/imagenet/effnet_lite0/jsma").exists() else \
+        read_explanations(d / "results/explanations/imagenet/effnet_lite0/fgsm_linf/integrated_gradients.parquet")
+    assert ig.shape[1:] == (3, 224, 224) and meta["versions"]["torch"]
+
+
+def test_logs_and_atomic_outputs(project):
+    d, _ = project
+    logs = list((d / "results/logs").rglob("*.log"))
+    assert logs and all("TIMING" in p.read_text() for p in logs)
+    assert not list((d / "results").rglob("*.tmp"))
+
+
+def test_rerun_does_nothing(project):
+    d, _ = project
+    assert planned_jobs(d) == []
+
+
+def test_readme_edit_reruns_nothing(project):
+    d, _ = project
+    with open(d / "README.md", "a") as f:
+        f.write("\nan edit\n")
+    assert planned_jobs(d) == []
+
+
+def test_changing_one_eps_reruns_that_attack_only(project):
+    d, cfg = project
+    cfg2 = yaml.safe_load((d / "tiny.yaml").read_text())
+    cfg2["attacks"]["fgsm_linf"]["eps"] = 0.25
+    (d / "tiny2.yaml").write_text(yaml.safe_dump(cfg2))
+    out = run(["-n", "--cores", "2", "--configfile", "tiny2.yaml"], d).stdout
+    jobs = [(m.group(1)) for m in re.finditer(r"^(?:local)?rule (\w+):", out, re.M)]
+    wcs = re.findall(r"wildcards: (.*)", out)
+    # fgsm_linf on every data set except imagenet (its eps comes from per_dataset), then its explanations and the table
+    touched = {w for w in wcs if "attack=" in w}
+    assert touched and all("attack=fgsm_linf" in w for w in touched)
+    assert not any("imagenet" in w for w in touched)
+    assert sorted(set(jobs)) == ["attack", "explain", "tables"]
+    assert "table=saito2020_table1" in wcs and "table=kao2021_table1" not in wcs
+
+
+def test_editing_an_attack_source_reruns_its_jobs(project):
+    d, _ = project
+    src = d / "src/xaiadv/attacks/jsma.py"
+    src.write_text(src.read_text() + "\n# edited\n")
+    jobs = planned_jobs(d)
+    attack_jobs = [w for r, w in jobs if r == "attack"]
+    assert attack_jobs and all("attack=jsma" in w for w in attack_jobs)
+    assert {r for r, _ in jobs} == {"attack", "explain", "tables"}
+    run(["--cores", "2", "--configfile", "tiny.yaml", "--touch"], d)  # accept the edit without recomputing
+    assert planned_jobs(d) == []
+
+
+def test_bad_config_fails_before_any_job(project, tmp_path):
+    d, _ = project
+    cfg = yaml.safe_load((d / "tiny.yaml").read_text())
+    cfg["attacks"]["fgsm_linf"]["method"] = "fgsmm"
+    (d / "bad.yaml").write_text(yaml.safe_dump(cfg))
+    p = run(["-n", "--cores", "1", "--configfile", "bad.yaml"], d, check=False)
+    assert p.returncode != 0
+    assert "config error: attacks.fgsm_linf.method = 'fgsmm': must be one of fgsm, bim, pgd, cw, jsma" in p.stderr + p.stdout
+
+
+def test_paper_config_dry_run_builds_the_full_dag(tmp_path):
+    for name in COPY:
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, tmp_path / name)
+    out = run(["-n", "--cores", "8", "--configfile", "config/paper.yaml", "--quiet", "rules"], tmp_path).stdout
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", out, re.M))
+    # 3 data sets; 6 models; 10 attacks x 6 models + jsma on mnist and cifar10
+    assert counts["prepare_dataset"] == "3" and counts["train_classifier"] == "6"
+    assert counts["attack"] == str(10 * 6 + 2) and counts["explain"] == counts["attack"]
+    assert counts["tables"] == "2"
