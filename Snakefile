@@ -1,7 +1,13 @@
 # xaiadv: explanation-based detection and rectification of adversarial examples.
 # Rules live in workflow/rules/*.smk; logic lives in src/xaiadv. See README.md.
 
-configfile: "config.yaml"
+# config.yaml is the embedded default. With --configfile, the given files alone
+# make the config (merged in order, e.g. config.yaml config/cifar10-local.yaml):
+# Snakemake would otherwise merge them into config.yaml's keys, so a smaller
+# config could never drop an attack or a data set.
+if not workflow.overwrite_configfiles:
+
+    configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"

@@ -80,3 +80,11 @@ def test_batched_jsma_matches_torchattacks(mnist_model, clean):
     assert sum(same) >= 5, same
     with torch.no_grad():
         assert (mnist_model(ours).argmax(1) == target).float().mean() >= 0.5
+
+
+def test_no_images_gives_an_empty_result(mnist_model):
+    from xaiadv.explainers import explain
+
+    r = run_attack(mnist_model, torch.zeros(0, 1, 28, 28), torch.zeros(0, dtype=torch.long), SPECS["pgd_l2"])
+    assert r.x_adv.shape == (0, 1, 28, 28) and r.success.shape == (0,)
+    assert explain(mnist_model, r.x_adv, r.pred_adv, {"method": "grad_cam"}).shape == (0, 1, 28, 28)

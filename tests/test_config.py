@@ -35,7 +35,7 @@ def test_overlay_adds_cifar10():
     "mutate, expected",
     [
         (lambda c: c["datasets"].update(svhn={"source": "folder", "path": "x"}),
-         "datasets: unknown name 'svhn'; allowed: mnist, cifar10, imagenet"),
+         "datasets = 'svhn': must be one of mnist, cifar10, imagenet"),
         (lambda c: c["attacks"]["fgsm_linf"].update(method="fgsmm"),
          "attacks.fgsm_linf.method = 'fgsmm': must be one of fgsm, bim, pgd, cw, jsma"),
         (lambda c: c["attacks"]["pgd_linf"].update(eps=-0.1), "attacks.pgd_linf.eps = -0.1"),

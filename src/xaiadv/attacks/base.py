@@ -70,6 +70,9 @@ def run_attack(model, x: torch.Tensor, y: torch.Tensor, spec: dict, batch_size: 
     """
     method = spec["method"]
     source_file(method)
+    if len(x) == 0:  # nothing classified correctly: an empty, well-formed result
+        e = torch.zeros(0, dtype=torch.long)
+        return AttackResult(x.cpu().clone(), e, e, e, torch.zeros(0, dtype=torch.bool), torch.zeros(0), torch.zeros(0))
     mod = importlib.import_module(f"xaiadv.attacks.{method}")
     params = {k: v for k, v in spec.items() if k not in ("method", "target")}
     mode = spec.get("target", "untargeted")

@@ -14,9 +14,9 @@ CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "hors
 
 
 def _subset(n_total: int, n: int | None, rng: np.random.Generator) -> np.ndarray:
-    if n is None or n >= n_total:
-        return np.arange(n_total)
-    return np.sort(rng.permutation(n_total)[:n])
+    """A seeded random order (the first ``n``): folders list images class by class, and the
+    attack stage takes the first ``n_eval`` test images, which must not all be airplanes."""
+    return rng.permutation(n_total)[:n]
 
 
 def load_cifar10_folder(path: str | Path, n_train: int | None = None, n_test: int | None = None,
@@ -24,8 +24,8 @@ def load_cifar10_folder(path: str | Path, n_train: int | None = None, n_test: in
     """Read ``.../{train,test}/<class>/<image>`` from a folder or tar archive.
 
     Class index = position of the folder name in CIFAR-10's official label order
-    (= alphabetical). ``n_train`` / ``n_test`` keep a seeded random subset, in
-    path order. Images are decoded only for the kept samples. Raises
+    (= alphabetical). ``n_train`` / ``n_test`` keep a seeded random subset; samples
+    are stored in a seeded random order (``ids`` = position in path order). Images are decoded only for the kept samples. Raises
     ``ValueError`` naming the archive if a split or class folder is missing, and
     :class:`~xaiadv.data.images.ImageError` naming a corrupt image.
     """

@@ -34,4 +34,6 @@ def explain(model, x: torch.Tensor, target: torch.Tensor, spec: dict, batch_size
         xb = x[i:i + batch_size].to(device).requires_grad_(True)
         a = mod.explain(model, xb, target[i:i + batch_size].to(device), **params)
         out.append(a.detach().float().cpu())
-    return torch.cat(out) if out else torch.zeros(0)
+    if not out:  # no images: an empty attribution of the method's shape
+        return torch.zeros((0, 1 if method == "grad_cam" else x.shape[1], *x.shape[2:]))
+    return torch.cat(out)
