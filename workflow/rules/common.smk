@@ -1,5 +1,6 @@
 # Helpers, validation and wildcard constraints shared by every rule.
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -15,8 +16,10 @@ try:
 except xcfg.ConfigError as e:
     sys.exit(f"config error: {e}")
 
-# Every job runs the package from this checkout, in whatever env Snakemake gives it.
-PY = f"PYTHONPATH={SRC}${{PYTHONPATH:+:$PYTHONPATH}} python -m xaiadv"
+# Every job runs the package from this checkout, in whatever env Snakemake gives it
+# (each shell command puts $XAIADV_SRC on PYTHONPATH). An environment variable, not a path in
+# the shell command, so moving the checkout does not rerun every job.
+os.environ.update(XAIADV_SRC=str(SRC))
 RES = config["resources"]
 
 
@@ -29,7 +32,7 @@ wildcard_constraints:
 
 
 def code(*names):
-    """Source files a rule runs (Snakemake does not track imports): editing one reruns its jobs."""
+    """Source files that a job runs, as inputs (Snakemake does not track imports): editing one reruns its jobs."""
     return [str(PKG / n) for n in names] + [str(PKG / "io.py"), str(PKG / "runtime.py")]
 
 
@@ -59,3 +62,12 @@ def all_explanations():
 
 def all_tables():
     return expand("results/tables/{table}.{ext}", table=config["tables"], ext=["csv", "md"])
+
+
+def table_items(table):
+    """(keys..., path) per table row, in config order."""
+    if table == "kao2021_table1":
+        return [[d, m, f"results/models/{d}/{m}/metrics.json"] for d, m in xcfg.model_pairs(config)]
+    if table == "saito2020_table1":
+        return [[d, m, a, f"results/attacks/{d}/{m}/{a}.json"] for d, m, a in all_attack_jobs()]
+    raise ValueError(f"unknown table {table!r}")

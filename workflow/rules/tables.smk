@@ -1,12 +1,3 @@
-def table_items(table):
-    """(keys..., path) per table row, in config order."""
-    if table == "kao2021_table1":
-        return [[d, m, f"results/models/{d}/{m}/metrics.json"] for d, m in xcfg.model_pairs(config)]
-    if table == "saito2020_table1":
-        return [[d, m, a, f"results/attacks/{d}/{m}/{a}.json"] for d, m, a in all_attack_jobs()]
-    raise ValueError(f"unknown table {table!r}")
-
-
 rule tables:
     output:
         csv=report("results/tables/{table}.csv", category="Tables", caption="../report/tables.rst"),
@@ -27,5 +18,5 @@ rule tables:
     conda:
         "../../envs/tables.yaml"
     shell:
-        "{PY} tables --table {wildcards.table} --items {params.rows:q} --out-csv {output.csv} "
+        "PYTHONPATH=$XAIADV_SRC${{PYTHONPATH:+:$PYTHONPATH}} python -m xaiadv tables --table {wildcards.table} --items {params.rows:q} --out-csv {output.csv} "
         "--out-md {output.md} > {log} 2>&1"
