@@ -65,6 +65,7 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--model-file", required=True)
     sp.add_argument("--test-split", required=True)
     sp.add_argument("--attack-file", required=True)
+    sp.add_argument("--train-split", required=True, help="background images for expected gradients")
     sp.add_argument("--batch-size", type=int, default=64)
     sp.add_argument("--n-explain", type=int, default=None, help="explain the first k attacked samples only (0 = all)")
     sp.add_argument("--outputs", nargs="+", required=True, help="one <explainer>.parquet path per explainer to compute")

@@ -9,6 +9,7 @@ rule explain:
     input:
         model="results/models/{dataset}/{model}/model.safetensors",
         test="results/data/{dataset}/test.safetensors",
+        train="results/data/{dataset}/train.safetensors",
         adv="results/attacks/{dataset}/{model}/{attack}.safetensors",
         code=code("stages/explain.py", "cache.py", "explainers/base.py",
                   *sorted({f"explainers/{e['method']}.py" for e in config["explainers"].values()})),
@@ -29,6 +30,6 @@ rule explain:
         "../../envs/explain.yaml"
     shell:
         "PYTHONPATH=$XAIADV_SRC${{PYTHONPATH:+:$PYTHONPATH}} python -m xaiadv explain --dataset {wildcards.dataset} --model {wildcards.model} --attack {wildcards.attack} "
-        "--explainers {params.explainers:q} --model-file {input.model} --test-split {input.test} "
+        "--explainers {params.explainers:q} --model-file {input.model} --test-split {input.test} --train-split {input.train} "
         "--attack-file {input.adv} --n-explain {params.n_explain} --batch-size {params.batch_size} --seed {params.seed} --threads {threads} "
         "--device {params.device} --outputs {output} > {log} 2>&1"

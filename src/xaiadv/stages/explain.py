@@ -8,6 +8,21 @@ from pathlib import Path
 from .. import runtime
 
 
+def background(train_split: str, test_split: str, size: int, seed: int):
+    """``size`` images drawn (seeded, without replacement) from the training split, or from the
+    test split when the data set has no training images (ImageNet with pretrained models)."""
+    import torch
+
+    from ..data import load_split
+
+    x, _, _, _ = load_split(train_split)
+    if len(x) == 0:
+        print(f"{train_split} is empty: background drawn from {test_split}", file=sys.stderr)
+        x, _, _, _ = load_split(test_split)
+    g = torch.Generator().manual_seed(seed)
+    return x[torch.randperm(len(x), generator=g)[:size]]
+
+
 def run(a) -> None:
     timer = runtime.Timer()
     with timer("load"):
@@ -18,6 +33,7 @@ def run(a) -> None:
         from ..cache import write_explanations
         from ..data import load_split
         from ..explainers import explain, source_file
+        from ..explainers.base import NEEDS_BACKGROUND
         from ..io import file_sha256, load_tensors, spec_hash
         from ..models import load_model
 
@@ -37,10 +53,14 @@ def run(a) -> None:
         if name not in a.explainers:
             raise SystemExit(f"output {out}: no explainer named {name!r} in --explainers")
         spec = a.explainers[name]
+        context = {"seed": a.seed}
+        if spec["method"] in NEEDS_BACKGROUND:
+            with timer("load"):
+                context["background"] = background(a.train_split, a.test_split, spec.get("background_size", 100), a.seed)
         with timer("compute"):
             xs = torch.cat([x_clean, x_adv])
             target = torch.cat([adv["pred_clean"], adv["pred_adv"]])
-            attr = explain(model, xs, target, spec, a.batch_size, device)
+            attr = explain(model, xs, target, spec, a.batch_size, device, **context)
         with timer("write"):
             success = adv["success"].bool().numpy()
             write_explanations(
