@@ -93,6 +93,21 @@ def test_explanation_cache_contract(project):
     assert ig.shape[1:] == (3, 224, 224) and meta["versions"]["torch"]
 
 
+def test_saito_detection_table_and_figure(project):
+    d, cfg = project
+    t = pd.read_csv(d / "results/tables/saito2020_table2.csv")
+    explainers = set(cfg["explainers"])
+    assert set(t.explainer) == explainers and set(t.detector) == set(cfg["detectors"])
+    assert set(t.attack) == set(cfg["detection"]["attacks"])
+    done = t[t.accuracy.notna()]
+    assert len(done) > 0 and done.accuracy.between(0, 1).all() and done.auroc.between(0, 1).all()
+    # MNIST FGSM at eps 0.3 is plain to see in the pixels themselves
+    px = done[(done.dataset == "mnist") & (done.attack == "fgsm_linf") & (done.explainer == "input_pixels")]
+    assert (px.auroc > 0.8).all()
+    png = d / "results/figures/saito2020_fig2.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
 def test_logs_and_atomic_outputs(project):
     d, _ = project
     logs = list((d / "results/logs").rglob("*.log"))
@@ -124,8 +139,9 @@ def test_changing_one_eps_reruns_that_attack_only(project):
     touched = {w for w in wcs if "attack=" in w}
     assert touched and all("attack=fgsm_linf" in w for w in touched)
     assert not any("imagenet" in w for w in touched)
-    assert sorted(set(jobs)) == ["attack", "explain", "tables"]
+    assert sorted(set(jobs)) == ["attack", "detect", "explain", "figure", "tables"]
     assert "table=saito2020_table1" in wcs and "table=kao2021_table1" not in wcs
+    assert all("attack=fgsm_linf" in w for w in wcs if "explainer=" in w)
 
 
 def test_editing_an_attack_source_reruns_its_jobs(project):
@@ -135,7 +151,7 @@ def test_editing_an_attack_source_reruns_its_jobs(project):
     jobs = planned_jobs(d)
     attack_jobs = [w for r, w in jobs if r == "attack"]
     assert attack_jobs and all("attack=jsma" in w for w in attack_jobs)
-    assert {r for r, _ in jobs} == {"attack", "explain", "tables"}
+    assert {r for r, _ in jobs} <= {"attack", "explain", "detect", "figure", "tables"}
     run(["--cores", "2", "--configfile", "tiny.yaml", "--touch"], d)  # accept the edit without recomputing
     assert planned_jobs(d) == []
 
@@ -159,4 +175,6 @@ def test_paper_config_dry_run_builds_the_full_dag(tmp_path):
     # 3 data sets; 6 models; 10 attacks x 6 models + jsma on mnist and cifar10
     assert counts["prepare_dataset"] == "3" and counts["train_classifier"] == "6"
     assert counts["attack"] == str(10 * 6 + 2) and counts["explain"] == counts["attack"]
-    assert counts["tables"] == "2"
+    assert counts["tables"] == "3" and counts["figure"] == "1"
+    # Saito's 3 attacks x 6 models x 6 explainers
+    assert counts["detect"] == str(3 * 6 * 6)

@@ -71,6 +71,20 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--outputs", nargs="+", required=True, help="one <explainer>.parquet path per explainer to compute")
     sp.set_defaults(stage_module="explain")
 
+    sp = sub.add_parser("detect", help="detect")
+    sp.add_argument("--explanations", required=True)
+    sp.add_argument("--detectors", type=_json, required=True)
+    sp.add_argument("--detection", type=_json, required=True)
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--out", required=True)
+    sp.set_defaults(stage_module="detect")
+
+    sp = sub.add_parser("figure", help="figures")
+    sp.add_argument("--figure", required=True)
+    sp.add_argument("--items", type=_json, required=True)
+    sp.add_argument("--out", required=True)
+    sp.set_defaults(stage_module="figure")
+
     sp = sub.add_parser("tables", help="tables")
     sp.add_argument("--table", required=True)
     sp.add_argument("--items", type=_json, required=True)

@@ -118,6 +118,17 @@ def _cross_check(config: dict, schema: dict) -> None:
             raise ConfigError(f"attacks.{name}.eps: required for method {a['method']!r}")
         if a["method"] == "cw" and a["norm"] != "L2":
             raise ConfigError(f"attacks.{name}.norm = {a['norm']!r}: cw is an L2 attack")
+    det = config["detection"]
+    for k, known in (("attacks", config["attacks"]), ("explainers", config["explainers"])):
+        for n in det[k]:
+            if n not in known:
+                raise ConfigError(f"detection.{k}: {n!r} is not a configured {k[:-1]}; configured: {', '.join(known)}")
+    wants = {"saito2020_table2", "saito2020_fig2"} & set(config["tables"])
+    if wants and not (det["attacks"] and config["detectors"]):
+        raise ConfigError(f"tables: {sorted(wants)[0]} needs detection.attacks and detectors")
+    if "saito2020_fig2" in config["tables"] and not any(
+            e["method"] == "expected_gradients" for e in config["explainers"].values()):
+        raise ConfigError("tables: saito2020_fig2 needs an expected_gradients explainer")
 
 
 # --- the DAG's axes -----------------------------------------------------------
@@ -138,6 +149,14 @@ def attack_spec(config: dict, attack: str, dataset: str) -> dict[str, Any]:
     spec = {k: v for k, v in a.items() if k not in ("per_dataset", "datasets")}
     spec.update(a.get("per_dataset", {}).get(dataset, {}))
     return spec
+
+
+def detection_jobs(config: dict) -> list[tuple[str, str, str, str]]:
+    """``[(dataset, model, attack, explainer), ...]`` fed to the detectors."""
+    det = config["detection"]
+    explainers = det["explainers"] or list(config["explainers"])
+    return [(d, m, a, e) for d, m in model_pairs(config) for a in attacks_for(config, d) if a in det["attacks"]
+            for e in explainers]
 
 
 def explainer_spec(config: dict, explainer: str) -> dict[str, Any]:

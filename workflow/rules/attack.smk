@@ -22,7 +22,7 @@ rule attack:
     conda:
         "../../envs/torch.yaml"
     shell:
-        "PYTHONPATH=$XAIADV_SRC${{PYTHONPATH:+:$PYTHONPATH}} python -m xaiadv attack --dataset {wildcards.dataset} --model {wildcards.model} --attack {wildcards.attack} "
+        "PYTHONPATH=$XAIADV_SRC${{PYTHONPATH:+:$PYTHONPATH}} $XAIADV_PYTHON -m xaiadv attack --dataset {wildcards.dataset} --model {wildcards.model} --attack {wildcards.attack} "
         "--spec {params.spec:q} --model-file {input.model} --test-split {input.test} --n-eval {params.n_eval} "
         "--batch-size {params.batch_size} --seed {params.seed} --threads {threads} --device {params.device} "
         "--out-tensors {output.tensors} --out-summary {output.summary} > {log} 2>&1"

@@ -20,6 +20,10 @@ except xcfg.ConfigError as e:
 # (each shell command puts $XAIADV_SRC on PYTHONPATH). An environment variable, not a path in
 # the shell command, so moving the checkout does not rerun every job.
 os.environ.update(XAIADV_SRC=str(SRC))
+# The interpreter: the rule's conda env's python under --sdm conda, otherwise the
+# one running Snakemake (so `.venv/bin/snakemake` works without activating .venv).
+_sdm = {str(m).lower() for m in getattr(workflow.deployment_settings, "deployment_method", ())}
+os.environ.update(XAIADV_PYTHON="python" if any("conda" in m for m in _sdm) else sys.executable)
 RES = config["resources"]
 
 
@@ -29,6 +33,7 @@ wildcard_constraints:
     attack="[A-Za-z0-9_\-]+",
     explainer="[A-Za-z0-9_\-]+",
     table="[A-Za-z0-9_\-]+",
+    figure="[A-Za-z0-9_\-]+",
 
 
 def code(*names):
@@ -60,8 +65,27 @@ def all_explanations():
     ]
 
 
+FIGURES = {"saito2020_fig2"}
+
+
 def all_tables():
-    return expand("results/tables/{table}.{ext}", table=config["tables"], ext=["csv", "md"])
+    tables = [t for t in config["tables"] if t not in FIGURES]
+    figures = [t for t in config["tables"] if t in FIGURES]
+    return expand("results/tables/{table}.{ext}", table=tables, ext=["csv", "md"]) + expand(
+        "results/figures/{figure}.png", figure=figures
+    )
+
+
+def shap_explainer():
+    return next(n for n, e in config["explainers"].items() if e["method"] == "expected_gradients")
+
+
+def figure_items(figure):
+    if figure == "saito2020_fig2":
+        e = shap_explainer()
+        return [[d, m, a, f"results/explanations/{d}/{m}/{a}/{e}.parquet"]
+                for d, m, a in all_attack_jobs() if a in config["detection"]["attacks"]]
+    raise ValueError(f"unknown figure {figure!r}")
 
 
 def table_items(table):
@@ -70,4 +94,6 @@ def table_items(table):
         return [[d, m, f"results/models/{d}/{m}/metrics.json"] for d, m in xcfg.model_pairs(config)]
     if table == "saito2020_table1":
         return [[d, m, a, f"results/attacks/{d}/{m}/{a}.json"] for d, m, a in all_attack_jobs()]
+    if table == "saito2020_table2":
+        return [[d, m, a, e, f"results/detection/{d}/{m}/{a}/{e}.json"] for d, m, a, e in xcfg.detection_jobs(config)]
     raise ValueError(f"unknown table {table!r}")

@@ -18,5 +18,5 @@ rule prepare_dataset:
     conda:
         "../../envs/torch.yaml"
     shell:
-        "PYTHONPATH=$XAIADV_SRC${{PYTHONPATH:+:$PYTHONPATH}} python -m xaiadv prepare --dataset {wildcards.dataset} --spec {params.spec:q} --seed {params.seed} "
+        "PYTHONPATH=$XAIADV_SRC${{PYTHONPATH:+:$PYTHONPATH}} $XAIADV_PYTHON -m xaiadv prepare --dataset {wildcards.dataset} --spec {params.spec:q} --seed {params.seed} "
         "--threads {threads} --out-dir results/data/{wildcards.dataset} > {log} 2>&1"

@@ -29,7 +29,7 @@ rule explain:
     conda:
         "../../envs/explain.yaml"
     shell:
-        "PYTHONPATH=$XAIADV_SRC${{PYTHONPATH:+:$PYTHONPATH}} python -m xaiadv explain --dataset {wildcards.dataset} --model {wildcards.model} --attack {wildcards.attack} "
+        "PYTHONPATH=$XAIADV_SRC${{PYTHONPATH:+:$PYTHONPATH}} $XAIADV_PYTHON -m xaiadv explain --dataset {wildcards.dataset} --model {wildcards.model} --attack {wildcards.attack} "
         "--explainers {params.explainers:q} --model-file {input.model} --test-split {input.test} --train-split {input.train} "
         "--attack-file {input.adv} --n-explain {params.n_explain} --batch-size {params.batch_size} --seed {params.seed} --threads {threads} "
         "--device {params.device} --outputs {output} > {log} 2>&1"

@@ -21,6 +21,6 @@ rule train_classifier:
     conda:
         "../../envs/torch.yaml"
     shell:
-        "PYTHONPATH=$XAIADV_SRC${{PYTHONPATH:+:$PYTHONPATH}} python -m xaiadv train --dataset {wildcards.dataset} --model {wildcards.model} --spec {params.spec:q} "
+        "PYTHONPATH=$XAIADV_SRC${{PYTHONPATH:+:$PYTHONPATH}} $XAIADV_PYTHON -m xaiadv train --dataset {wildcards.dataset} --model {wildcards.model} --spec {params.spec:q} "
         "--data-dir results/data/{wildcards.dataset} --seed {params.seed} --threads {threads} --device {params.device} "
         "--out-model {output.model} --out-metrics {output.metrics} > {log} 2>&1"

@@ -19,6 +19,10 @@ def run(a) -> None:
             from ..tables.saito2020 import table1
 
             table1({(d, m, k): p for d, m, k, p in a.items}, a.out_csv, a.out_md)
+        elif a.table == "saito2020_table2":
+            from ..tables.saito2020 import table2
+
+            table2({(d, m, k, e): p for d, m, k, e, p in a.items}, a.out_csv, a.out_md)
         else:
             raise SystemExit(f"unknown table {a.table!r}")
     timer.report("tables", table=a.table)

@@ -1,0 +1,1 @@
+"""Paper figures (seaborn), written atomically as PNG."""

@@ -1,0 +1,17 @@
+"""figure: one paper figure (PNG) from the stage outputs."""
+
+from __future__ import annotations
+
+from .. import runtime
+
+
+def run(a) -> None:
+    timer = runtime.Timer()
+    with timer("compute"):
+        if a.figure == "saito2020_fig2":
+            from ..figures.saito2020 import fig2
+
+            fig2({(d, m, k): p for d, m, k, p in a.items}, a.out)
+        else:
+            raise SystemExit(f"unknown figure {a.figure!r}")
+    timer.report("figure", figure=a.figure)
