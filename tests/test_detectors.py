@@ -59,3 +59,14 @@ def test_features_and_unknown_names():
         features(a, "fft")
     with pytest.raises(ValueError, match="unknown detector 'svm'"):
         build({"method": "svm"})
+
+
+def test_auroc_matches_sklearn():
+    from sklearn.metrics import roc_auc_score
+
+    from xaiadv.detectors.evaluate import _auroc
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    s = np.round(rng.random(200) + 0.3 * y, 1)  # with ties
+    assert _auroc(y, s) == pytest.approx(roc_auc_score(y, s))

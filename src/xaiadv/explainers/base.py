@@ -12,6 +12,12 @@ METHODS = ("saliency", "integrated_gradients", "guided_backprop", "grad_cam", "e
 NEEDS_BACKGROUND = ("expected_gradients",)
 
 
+def images_per_pass(x: torch.Tensor, cap: int = 512) -> int:
+    """A memory-safe number of images per forward/backward pass: about 4M input values
+    (26 ImageNet images at 224x224, ``cap`` MNIST digits)."""
+    return int(min(cap, max(8, 4_000_000 // max(1, x[0].numel()))))
+
+
 def source_file(method: str) -> Path:
     """The module implementing ``method`` (a rule input)."""
     if method not in METHODS:

@@ -16,10 +16,10 @@ import torch
 
 
 def explain(model, x, target, *, background: torch.Tensor, nsamples: int = 200, local_smoothing: float = 0.0,
-            sample_batch: int = 256, seed: int = 0, **_):
+            sample_batch: int | None = None, seed: int = 0, **_):
     """``x`` (B, C, H, W) in [0, 1]; ``target`` (B,); ``background`` (M, C, H, W) reference images.
 
-    Returns (B, C, H, W) float32. ``sample_batch``: interpolants per forward/backward pass.
+    Returns (B, C, H, W) float32. ``sample_batch``: interpolants per forward/backward pass (default: about 4M input values).
     Raises ``ValueError`` if ``background`` is empty.
     """
     if background is None or len(background) == 0:
@@ -32,6 +32,9 @@ def explain(model, x, target, *, background: torch.Tensor, nsamples: int = 200, 
     x = x.detach()
     background = background.to(x.device)
     phi = torch.zeros_like(x)
+    from .base import images_per_pass
+
+    sample_batch = sample_batch or images_per_pass(x)
     per_pass = max(1, sample_batch // max(b, 1))  # samples per image per pass
     for s in range(0, nsamples, per_pass):
         e = min(s + per_pass, nsamples)

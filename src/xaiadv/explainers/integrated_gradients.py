@@ -8,7 +8,10 @@ from captum.attr import IntegratedGradients
 def explain(model, x, target, *, n_steps: int = 32, internal_batch_size: int | None = None, **_):
     """(x - 0) * mean gradient on the straight path from 0 (Gauss-Legendre, ``n_steps``); (N, C, H, W).
 
-    ``internal_batch_size``: images per forward/backward pass (default 4 x the batch).
+    ``internal_batch_size``: images per forward/backward pass (default: 4 x the batch, at most
+    about 4M input values).
     """
-    return IntegratedGradients(model).attribute(x, target=target, n_steps=n_steps,
-                                                internal_batch_size=internal_batch_size or 4 * len(x))
+    from .base import images_per_pass
+
+    ibs = internal_batch_size or min(4 * len(x), images_per_pass(x))
+    return IntegratedGradients(model).attribute(x, target=target, n_steps=n_steps, internal_batch_size=ibs)
