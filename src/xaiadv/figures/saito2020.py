@@ -38,8 +38,9 @@ def fig2(files: dict[tuple[str, str, str], str], out_png, max_values: int = 100_
     sns.set_theme(style="whitegrid", context="paper")
     if len(df):
         g = sns.displot(df, x="|SHAP value|", hue="variant", row="panel", col="attack", kind="hist", log_scale=True,
-                        element="step", stat="density", common_norm=False, height=2.4, aspect=1.3,
+                        element="step", stat="density", common_norm=False, height=2.4, aspect=1.5,
                         facet_kws={"sharey": False, "sharex": False})
+        g.set_titles(template="{row_name}, {col_name}", size=8)
         g.figure.suptitle("Saito & Wang (2020) Fig. 2: |expected-gradients| values, clean vs adversarial", y=1.02)
         fig = g.figure
     else:
