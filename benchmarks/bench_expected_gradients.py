@@ -29,6 +29,8 @@ def floor(model, x, target, passes, batch):
     """Seconds for ``passes`` forward+backward passes (input gradient of the target logit) at ``batch``."""
     xb = x[:1].expand(batch, *x.shape[1:]).clone()
     tb = target[:1].expand(batch)
+    xa = xb.clone().requires_grad_(True)  # warm-up pass (allocator, thread pool)
+    torch.autograd.grad(model(xa).gather(1, tb[:, None]).sum(), xa)
     t = time.perf_counter()
     for _ in range(max(1, passes // batch)):
         xa = xb.clone().requires_grad_(True)
@@ -41,6 +43,7 @@ def bench(name, model, x, background, nsamples, batches, shap_images):
         target = model(x).argmax(1)
     passes = len(x) * nsamples
     best = min((floor(model, x, target, passes, b), b) for b in batches)
+    explain(model, x[:1], target[:1], {"method": "expected_gradients", "nsamples": 2}, background=background, seed=0)
     t = time.perf_counter()
     explain(model, x, target, {"method": "expected_gradients", "nsamples": nsamples, "sample_batch": best[1]},
             background=background, seed=0, batch_size=len(x))
