@@ -33,3 +33,18 @@ def test_saliency_depends_on_the_explained_class(mnist_model, mnist_small):
     a1 = explain(mnist_model, x[:4], y[:4], {"method": "saliency"})
     a2 = explain(mnist_model, x[:4], (y[:4] + 1) % 10, {"method": "saliency"})
     assert not torch.allclose(a1, a2)
+
+
+def test_guided_backprop_guides_relu6_and_restores_the_model(effnet, foolbox_images):
+    from xaiadv.explainers.guided_backprop import relu6_as_relu
+
+    x, y = foolbox_images
+    n_relu6 = sum(type(m) is torch.nn.ReLU6 for m in effnet.modules())
+    assert n_relu6 > 0
+    with relu6_as_relu(effnet) as swapped:
+        assert swapped == n_relu6
+    assert sum(type(m) is torch.nn.ReLU6 for m in effnet.modules()) == n_relu6
+    gbp = explain(effnet, x[:1], y[:1], {"method": "guided_backprop"})
+    grad = explain(effnet, x[:1], y[:1], {"method": "saliency", "abs": False})
+    r = torch.corrcoef(torch.stack([gbp.flatten(), grad.flatten()]))[0, 1]
+    assert r < 0.9  # guided, not the plain gradient
