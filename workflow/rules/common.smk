@@ -10,6 +10,7 @@ if str(SRC) not in sys.path:
     sys.path.insert(0, str(SRC))
 
 from xaiadv import config as xcfg  # light: yaml + jsonschema only
+from xaiadv.tables import FIGURES  # names only, no pandas
 
 try:
     xcfg.validate(config, Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml")
@@ -63,9 +64,6 @@ def all_explanations():
         for d, m, a in all_attack_jobs()
         for e in config["explainers"]
     ]
-
-
-FIGURES = {"saito2020_fig2"}
 
 
 def all_tables():

@@ -74,8 +74,12 @@ def run_detection(frame, attribution: np.ndarray, detectors: dict, seed: int = 0
     m_ca = np.isin(groups, list(calib)) & (y == 0)
     m_te = np.isin(groups, list(test))
     out.update(n_train=len(train), n_calib=len(calib), n_test=len(test))
+    feats = {}  # feature matrices by mode, shared by the detectors that use the same one
     for name, spec in detectors.items():
-        X = features(attribution, spec.get("features", "flat"))
+        mode = spec.get("features", "flat")
+        if mode not in feats:
+            feats[mode] = features(attribution, mode)
+        X = feats[mode]
         clf = build(spec, seed).fit(X[m_tr], y[m_tr])
         s_ca = clf.predict_proba(X[m_ca])[:, 1]
         s_te = clf.predict_proba(X[m_te])[:, 1]

@@ -43,9 +43,14 @@ def run(a) -> None:
         adv, _ = load_tensors(a.attack_file)
         if a.n_explain:  # explain the first k attacked samples only
             adv = {k: v[:a.n_explain] for k, v in adv.items()}
-        idx = adv["index"]
-        x_clean, x_adv = x[idx], adv["x_adv"]
-        n = len(idx)
+        n = len(adv["index"])
+        # the rows every explainer's file shares: clean images, then their adversarial versions
+        xs = torch.cat([x[adv["index"]], adv["x_adv"]])
+        target = torch.cat([adv["pred_clean"], adv["pred_adv"]])
+        success = adv["success"].bool().numpy()
+        rows = {"sample_id": np.concatenate([adv["ids"].numpy()] * 2), "variant": ["clean"] * n + ["adversarial"] * n,
+                "label": np.concatenate([adv["y"].numpy()] * 2), "prediction": target.numpy(),
+                "explained_class": target.numpy(), "attack_success": np.concatenate([success, success])}
         import captum
 
     for out in a.outputs:
@@ -58,18 +63,11 @@ def run(a) -> None:
             with timer("load"):
                 context["background"] = background(a.train_split, a.test_split, spec.get("background_size", 100), a.seed)
         with timer("compute"):
-            xs = torch.cat([x_clean, x_adv])
-            target = torch.cat([adv["pred_clean"], adv["pred_adv"]])
             attr = explain(model, xs, target, spec, a.batch_size, device, **context)
         with timer("write"):
-            success = adv["success"].bool().numpy()
             write_explanations(
                 out,
-                sample_id=np.concatenate([adv["ids"].numpy()] * 2),
-                variant=["clean"] * n + ["adversarial"] * n,
-                label=np.concatenate([adv["y"].numpy()] * 2),
-                prediction=target.numpy(), explained_class=target.numpy(),
-                attack_success=np.concatenate([success, success]),
+                **rows,
                 attribution=attr.numpy(),
                 metadata={"dataset": a.dataset, "model": a.model, "attack": a.attack, "explainer": name,
                           "spec": spec, "config_hash": spec_hash(spec),
