@@ -12,6 +12,7 @@ SPECS = {
     "cw_l2": {"method": "cw", "norm": "L2", "c": 5.0, "kappa": 0.0, "steps": 100, "lr": 0.1},
     "bim_second": {"method": "bim", "norm": "Linf", "eps": 0.3, "alpha": 0.05, "steps": 10, "target": "second"},
     "jsma": {"method": "jsma", "theta": 1.0, "gamma": 0.1},
+    "bim_accumulated": {"method": "bim_accumulated", "norm": "Linf", "eps": 0.3, "steps": 20},
 }
 
 
@@ -88,3 +89,29 @@ def test_no_images_gives_an_empty_result(mnist_model):
     r = run_attack(mnist_model, torch.zeros(0, 1, 28, 28), torch.zeros(0, dtype=torch.long), SPECS["pgd_l2"])
     assert r.x_adv.shape == (0, 1, 28, 28) and r.success.shape == (0,)
     assert explain(mnist_model, r.x_adv, r.pred_adv, {"method": "grad_cam"}).shape == (0, 1, 28, 28)
+
+
+def test_bim_accumulated_is_the_authors_loop(mnist_model, clean):
+    """Saito & Wang's released attack, written as their per-image loop (x.grad never zeroed, FGSM of the
+    clean image along the accumulated gradient), equals our batched version image for image."""
+    import torch.nn.functional as F
+
+    from xaiadv.attacks.bim_accumulated import attack
+
+    x, y = clean
+    eps, steps = 0.2, 5
+    ours = attack(mnist_model, x[:6], y[:6], eps=eps, steps=steps)
+    for i in range(6):
+        leaf = x[i:i + 1].clone().requires_grad_(True)
+        adv = leaf
+        for _ in range(steps):
+            loss = F.nll_loss(F.log_softmax(mnist_model(adv), dim=1), y[i:i + 1])
+            loss.backward()
+            adv = torch.clamp(leaf + eps * leaf.grad.data.sign(), 0, 1)
+        assert torch.allclose(adv.detach(), ours[i:i + 1], atol=1e-6), f"image {i}"
+    # one signed step: every changed pixel moved by exactly eps unless clipped at 0 or 1
+    d = (ours - x[:6]).abs()
+    interior = (ours > 0) & (ours < 1)
+    assert torch.allclose(d[interior & (d > 0)], torch.tensor(eps), atol=1e-6)
+    with pytest.raises(ValueError, match="L_inf attack"):
+        attack(mnist_model, x[:2], y[:2], eps=1.0, norm="L2")

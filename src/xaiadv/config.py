@@ -114,10 +114,12 @@ def _cross_check(config: dict, schema: dict) -> None:
             merged.update(over)
             for err in validator.iter_errors(merged):
                 raise ConfigError(f"attacks.{name}.per_dataset.{ds}: " + _explain(err))
-        if a["method"] in ("fgsm", "bim", "pgd") and "eps" not in a:
+        if a["method"] in ("fgsm", "bim", "pgd", "bim_accumulated") and "eps" not in a:
             raise ConfigError(f"attacks.{name}.eps: required for method {a['method']!r}")
         if a["method"] == "cw" and a["norm"] != "L2":
             raise ConfigError(f"attacks.{name}.norm = {a['norm']!r}: cw is an L2 attack")
+        if a["method"] == "bim_accumulated" and a["norm"] != "Linf":
+            raise ConfigError(f"attacks.{name}.norm = {a['norm']!r}: bim_accumulated is an L_inf attack")
     det = config["detection"]
     for k, known in (("attacks", config["attacks"]), ("explainers", config["explainers"])):
         for n in det[k]:

@@ -39,6 +39,7 @@ def build(arch: str, pretrained: str | None = None, num_classes: int | None = No
     if pretrained not in (None, "package", "torchvision"):
         t, _ = load_tensors(pretrained)
         model.net.load_state_dict(t)
+    model.arch = arch  # explainers with per-architecture options (a layer name) read it
     return model
 
 
