@@ -92,6 +92,11 @@ def test_explanation_cache_contract(project):
         if (d / "results/explanations/imagenet/effnet_lite0/jsma").exists() else \
         read_explanations(d / "results/explanations/imagenet/effnet_lite0/fgsm_linf/integrated_gradients.parquet")
     assert ig.shape[1:] == (3, 224, 224) and meta["versions"]["torch"]
+    # expected gradients at a layer's input: the layer input's shape, and the layer named in the metadata
+    for path, shape, layer in (("mnist/mnist_cnn/fgsm_linf", [64, 12, 12], "1"),
+                               ("imagenet/effnet_lite0/fgsm_linf", [24, 56, 56], "_blocks.3")):
+        _, a, meta = read_explanations(d / f"results/explanations/{path}/eg_layer.parquet")
+        assert meta["shape"] == shape and list(a.shape[1:]) == shape and meta["attributed_to"] == layer
 
 
 def test_saito_detection_table_and_figure(project):
@@ -173,9 +178,9 @@ def test_paper_config_dry_run_builds_the_full_dag(tmp_path):
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, tmp_path / name)
     out = run(["-n", "--cores", "8", "--configfile", "config/paper.yaml", "--quiet", "rules"], tmp_path).stdout
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", out, re.M))
-    # 3 data sets; 6 models; 10 attacks x 6 models + jsma on mnist and cifar10
+    # 3 data sets; 6 models; 13 attacks x 6 models + jsma on mnist and cifar10
     assert counts["prepare_dataset"] == "3" and counts["train_classifier"] == "6"
-    assert counts["attack"] == str(10 * 6 + 2) and counts["explain"] == counts["attack"]
+    assert counts["attack"] == str(13 * 6 + 2) and counts["explain"] == counts["attack"]
     assert counts["tables"] == "3" and counts["figure"] == "1"
-    # Saito's 3 attacks x 6 models x 6 explainers
-    assert counts["detect"] == str(3 * 6 * 6)
+    # Saito's 3 attacks in 2 forms (paper BIM, released one-step) x 6 models x 7 explainers
+    assert counts["detect"] == str(6 * 6 * 7)

@@ -23,6 +23,14 @@ def background(train_split: str, test_split: str, size: int, seed: int):
     return x[torch.randperm(len(x), generator=g)[:size]]
 
 
+def attributed_to(spec: dict, arch: str | None) -> str:
+    """"pixels" or the name of the layer whose input the explainer attributes to, for this architecture."""
+    layer = spec.get("layer")
+    if isinstance(layer, dict):
+        layer = layer.get(arch)
+    return layer or "pixels"
+
+
 def run(a) -> None:
     timer = runtime.Timer()
     with timer("load"):
@@ -70,6 +78,7 @@ def run(a) -> None:
                 **rows,
                 attribution=attr.numpy(),
                 metadata={"dataset": a.dataset, "model": a.model, "attack": a.attack, "explainer": name,
+                          "attributed_to": attributed_to(spec, getattr(model, "arch", None)),
                           "spec": spec, "config_hash": spec_hash(spec),
                           "code_hash": file_sha256([source_file(spec["method"]), Path(__file__).parents[1] / "cache.py"])[:16],
                           "versions": {"xaiadv": __version__, "torch": torch.__version__, "captum": captum.__version__}},
