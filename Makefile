@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 CORES  ?= 2
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test venv dry-run bench clean lint
+.PHONY: run test test-slurm venv dry-run bench clean lint
 
 $(BIN)/.installed: requirements.txt requirements-data.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,13 @@ dry-run: venv
 	$(BIN)/snakemake --profile profiles/default -n
 
 test: venv
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -m "not slurm" tests
+	$(MAKE) test-slurm
+
+# The tiny config through a real one-node SLURM cluster on localhost (installs Debian's
+# slurm-wlm and munge, starts and stops the daemons; needs root).
+test-slurm: venv
+	$(BIN)/python -m pytest -q -m slurm tests/test_slurm.py
 
 lint: venv
 	$(BIN)/snakemake --lint
@@ -36,6 +42,8 @@ lint: venv
 bench: venv
 	$(BIN)/python benchmarks/bench_attack.py
 	$(BIN)/python benchmarks/bench_overhead.py
+	$(BIN)/python benchmarks/bench_expected_gradients.py
+	$(BIN)/python benchmarks/bench_dag.py
 
 clean:
 	rm -rf results/data results/models results/attacks results/explanations results/tables results/logs .snakemake

@@ -184,3 +184,54 @@ def test_paper_config_dry_run_builds_the_full_dag(tmp_path):
     assert counts["tables"] == "3" and counts["figure"] == "1"
     # Saito's 3 attacks in 2 forms (paper BIM, released one-step) x 6 models x 7 explainers
     assert counts["detect"] == str(6 * 6 * 7)
+
+
+def test_each_rule_env_holds_what_its_jobs_imported(project):
+    """Per-rule conda envs: the third-party modules every job of the tiny run imported are in its rule's env."""
+    from test_envs import rule_env_problems
+
+    d, _ = project
+    problems = rule_env_problems(d / "results/logs")
+    assert not problems, "\n".join(problems)
+
+
+def _chromium() -> str | None:
+    """Debian's chromium, installed on demand when we are root (CI); None when unavailable."""
+    path = shutil.which("chromium")
+    if path is None and os.geteuid() == 0:
+        subprocess.run("apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 || "
+                       "(apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends chromium >/dev/null)",
+                       shell=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, timeout=900)
+        path = shutil.which("chromium")
+    return path
+
+
+def test_report_groups_every_table_by_paper_and_renders_in_chromium(project):
+    from xaiadv.tables import FIGURES, PAPERS
+
+    d, cfg = project
+    run(["--configfile", "tiny.yaml", "--report", "report.html"], d)
+    html = (d / "report.html").read_text()
+    for name in cfg["tables"]:
+        assert (f"{name}.png" if name in FIGURES else f"{name}.csv") in html, name
+    for paper in PAPERS.values():
+        assert paper in html
+    summary = pd.read_csv(d / "results/tables/summary.csv")
+    assert set(summary.table) == {t for t in cfg["tables"] if t not in FIGURES}
+    assert (summary.rows > 0).all()
+    chromium = _chromium()
+    if chromium is None:
+        if os.environ.get("CI"):
+            raise AssertionError("chromium could not be installed")
+        pytest.skip("no chromium (Debian package) and not root to install it")
+    dom = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={d / 'chromium-profile'}", "--virtual-time-budget=15000", "--dump-dom",
+         (d / "report.html").as_uri()], capture_output=True, text=True, timeout=180).stdout
+    text = re.sub(r"<[^>]+>", " ", dom)
+    # the rendered top page: the summary table names every table; the menu names every paper
+    assert "Paper vs reproduced" in text
+    for name in cfg["tables"]:
+        if name not in FIGURES:
+            assert name in text, f"{name} not shown on the rendered report page"

@@ -91,6 +91,12 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--out-csv", required=True)
     sp.add_argument("--out-md", required=True)
     sp.set_defaults(stage_module="tables")
+
+    sp = sub.add_parser("summary", help="paper-vs-reproduced summary of the tables (report top page)")
+    sp.add_argument("--tables", type=_json, required=True, help='{"table name": "CSV path"}')
+    sp.add_argument("--out-csv", required=True)
+    sp.add_argument("--out-rst", required=True)
+    sp.set_defaults(stage_module="summary")
     return p
 
 

@@ -62,4 +62,11 @@ class Timer:
         now = time.time()
         rec = {"stage": stage, "startup": (self.first or now) - T_PROCESS, "total": now - T_PROCESS, **self.phases, **extra}
         print("TIMING " + json.dumps(rec, sort_keys=True), file=sys.stderr, flush=True)
+        print("IMPORTS " + json.dumps(third_party_modules()), file=sys.stderr, flush=True)
         return rec
+
+
+def third_party_modules() -> list[str]:
+    """Top-level third-party modules this process has imported (a test checks them against the rule's conda env)."""
+    names = {m.split(".")[0] for m in list(sys.modules)}
+    return sorted(n for n in names if not n.startswith("_") and n not in sys.stdlib_module_names and n != "xaiadv")

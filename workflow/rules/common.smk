@@ -10,7 +10,7 @@ if str(SRC) not in sys.path:
     sys.path.insert(0, str(SRC))
 
 from xaiadv import config as xcfg  # light: yaml + jsonschema only
-from xaiadv.tables import FIGURES  # names only, no pandas
+from xaiadv.tables import CAPTIONS, FIGURES, PAPERS, paper_of  # names only, no pandas
 
 try:
     xcfg.validate(config, Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml")
@@ -71,7 +71,22 @@ def all_tables():
     figures = [t for t in config["tables"] if t in FIGURES]
     return expand("results/tables/{table}.{ext}", table=tables, ext=["csv", "md"]) + expand(
         "results/figures/{figure}.png", figure=figures
-    )
+    ) + (["results/tables/summary.csv", "results/report/summary.rst"] if tables else [])
+
+
+def summary_inputs():
+    return {t: f"results/tables/{t}.csv" for t in config["tables"] if t not in FIGURES}
+
+
+def report_category(name):
+    """Report category of a table or figure: its paper."""
+    return PAPERS.get(paper_of(name), paper_of(name))
+
+
+def caption(name):
+    """{paper, what, deviations} of a table or figure, for its report caption."""
+    key, what, deviations = CAPTIONS.get(name, (paper_of(name), name, []))
+    return {"paper": PAPERS.get(key, key), "what": what, "deviations": deviations}
 
 
 def shap_explainer():

@@ -1,6 +1,7 @@
 rule tables:
     output:
-        csv=report("results/tables/{table}.csv", category="Tables", caption="../report/tables.rst"),
+        csv=report("results/tables/{table}.csv", category=lambda wc: report_category(wc.table),
+                   subcategory="Tables", caption="../report/tables.rst"),
         md="results/tables/{table}.md",
     input:
         rows=lambda wc: [item[-1] for item in table_items(wc.table)],
@@ -8,6 +9,7 @@ rule tables:
                   "papers/__init__.py", "papers/kao2021.csv", "papers/saito2020.csv", "stats.py"),
     params:
         rows=lambda wc: as_json(table_items(wc.table)),
+        caption=lambda wc: caption(wc.table),
     log:
         "results/logs/tables/{table}.log",
     threads: 1
@@ -24,12 +26,14 @@ rule tables:
 
 rule figure:
     output:
-        report("results/figures/{figure}.png", category="Figures", caption="../report/figures.rst"),
+        report("results/figures/{figure}.png", category=lambda wc: report_category(wc.figure),
+               subcategory="Figures", caption="../report/figures.rst"),
     input:
         rows=lambda wc: [item[-1] for item in figure_items(wc.figure)],
         code=code("stages/figure.py", "figures/saito2020.py", "cache.py"),
     params:
         rows=lambda wc: as_json(figure_items(wc.figure)),
+        caption=lambda wc: caption(wc.figure),
     log:
         "results/logs/figure/{figure}.log",
     threads: 1
@@ -42,3 +46,27 @@ rule figure:
     shell:
         "PYTHONPATH=$XAIADV_SRC${{PYTHONPATH:+:$PYTHONPATH}} $XAIADV_PYTHON -m xaiadv figure --figure {wildcards.figure} "
         "--items {params.rows:q} --out {output} > {log} 2>&1"
+
+
+# The report's top page (workflow/report/workflow.rst includes the RST) and its first category.
+rule summary:
+    output:
+        csv=report("results/tables/summary.csv", category="0. Paper vs reproduced", caption="../report/summary.rst"),
+        rst="results/report/summary.rst",
+    input:
+        tables=lambda wc: summary_inputs(),
+        code=code("stages/summary.py", "tables/__init__.py", "tables/summary.py"),
+    params:
+        tables=lambda wc: as_json(summary_inputs()),
+    log:
+        "results/logs/summary/summary.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+        gpu=0,
+    conda:
+        "../../envs/tables.yaml"
+    shell:
+        "PYTHONPATH=$XAIADV_SRC${{PYTHONPATH:+:$PYTHONPATH}} $XAIADV_PYTHON -m xaiadv summary --tables {params.tables:q} "
+        "--out-csv {output.csv} --out-rst {output.rst} > {log} 2>&1"

@@ -35,9 +35,13 @@ def saliency_pairs(jac: torch.Tensor, target: torch.Tensor, domain: torch.Tensor
     o = others + coef * others.abs().amax(1, keepdim=True)
     alpha = t[:, None, :] + t[:, :, None]
     beta = o[:, None, :] + o[:, :, None]
-    mask = (alpha > 0) & (beta < 0) if increasing else (alpha < 0) & (beta > 0)
-    mask &= ~torch.eye(f, dtype=torch.bool, device=jac.device)
-    score = alpha * beta.abs() * mask
+    if increasing:  # alpha * |beta| where alpha > 0 and beta < 0, else 0: in place, no mask tensors
+        score = alpha.clamp_(min=0).mul_(beta.clamp_(max=0).neg_())
+        score.diagonal(dim1=1, dim2=2).zero_()
+    else:  # as in the paper's decreasing variant (and torchattacks): masked alpha * |beta|
+        mask = (alpha < 0) & (beta > 0)
+        mask &= ~torch.eye(f, dtype=torch.bool, device=jac.device)
+        score = alpha * beta.abs() * mask
     idx = score.view(b, -1).argmax(1)
     p = torch.div(idx, f, rounding_mode="floor")
     return p, idx - p * f

@@ -1,4 +1,46 @@
-"""Paper tables: CSV plus Markdown, our number beside the paper's, with n and a bootstrap interval."""
+"""Paper tables: CSV plus Markdown, our number beside the paper's, with n and a bootstrap interval.
+
+``PAPERS`` and ``CAPTIONS`` also feed the Snakemake report (grouped by paper, one caption per
+table or figure naming the paper, the table and what deviates from the paper).
+"""
 
 TABLES = ("kao2021_table1", "saito2020_table1", "saito2020_table2")
 FIGURES = ("saito2020_fig2",)
+
+PAPERS = {
+    "kao2021": "Kao, Chen, Markert & Böttinger (2021): Rectifying adversarial inputs using XAI techniques",
+    "saito2020": "Saito & Wang (2020): Explaining away attacks against neural networks",
+}
+
+# name -> (paper key, what it is, deviations from the paper)
+CAPTIONS = {
+    "kao2021_table1": ("kao2021", "Table I: clean test accuracy of each classifier", [
+        "The paper's 'simple CNN' layers are not given: classic Keras example CNNs.",
+        "The laptop default trains the MNIST CNN 2 epochs at lr 1e-3 (paper: 99 epochs at 1e-4, config/paper.yaml).",
+        "ImageNet: EfficientNet-Lite0 on the 20 foolbox images offline; the paper's models in config/paper.yaml.",
+    ]),
+    "saito2020_table1": ("saito2020", "Table 1: attack success of BIM untargeted / random target / 2nd class", [
+        "Also every other configured attack, and the authors' released one-step accumulated-gradient BIM (bimacc_*).",
+        "Default: MNIST CNN and EfficientNet-Lite0 (paper: Inception-v3 on ImageNet, config/paper.yaml).",
+    ]),
+    "saito2020_table2": ("saito2020", "Table 2: detection of adversarial examples from explanations (LR / RF)", [
+        "Every cached explainer and the raw pixels feed the same detectors (the paper: SHAP only).",
+        "Split by image; AUROC and TPR at 5% FPR (threshold on clean calibration images) beside accuracy.",
+        "Default: few images and SHAP of the pixels with nsamples 16; the paper's layer-input SHAP is in config/paper.yaml.",
+    ]),
+    "saito2020_fig2": ("saito2020", "Figure 2: distribution of |SHAP| for clean vs adversarial images", [
+        "Per data set, model and attack of the detection set; pixels (or the configured layer), not only Inception-v3.",
+    ]),
+}
+
+# table -> (our column, CI low, CI high, the paper's column): what the summary compares
+COMPARE = {
+    "kao2021_table1": ("accuracy", "ci_lo", "ci_hi", "paper_accuracy"),
+    "saito2020_table1": ("success_rate", "ci_lo", "ci_hi", "paper_success_rate"),
+    "saito2020_table2": ("accuracy", "acc_lo", "acc_hi", "paper_accuracy"),
+}
+
+
+def paper_of(name: str) -> str:
+    """The paper key of a table or figure name ("saito2020_table2" -> "saito2020")."""
+    return CAPTIONS[name][0] if name in CAPTIONS else name.split("_")[0]
