@@ -145,7 +145,7 @@ def test_changing_one_eps_reruns_that_attack_only(project):
     touched = {w for w in wcs if "attack=" in w}
     assert touched and all("attack=fgsm_linf" in w for w in touched)
     assert not any("imagenet" in w for w in touched)
-    assert sorted(set(jobs)) == ["attack", "detect", "explain", "figure", "tables"]
+    assert sorted(set(jobs)) == ["attack", "detect", "explain", "figure", "summary", "tables"]
     assert "table=saito2020_table1" in wcs and "table=kao2021_table1" not in wcs
     assert all("attack=fgsm_linf" in w for w in wcs if "explainer=" in w)
 
@@ -157,7 +157,7 @@ def test_editing_an_attack_source_reruns_its_jobs(project):
     jobs = planned_jobs(d)
     attack_jobs = [w for r, w in jobs if r == "attack"]
     assert attack_jobs and all("attack=jsma" in w for w in attack_jobs)
-    assert {r for r, _ in jobs} <= {"attack", "explain", "detect", "figure", "tables"}
+    assert {r for r, _ in jobs} <= {"attack", "explain", "detect", "figure", "tables", "summary"}
     run(["--cores", "2", "--configfile", "tiny.yaml", "--touch"], d)  # accept the edit without recomputing
     assert planned_jobs(d) == []
 
@@ -214,8 +214,8 @@ def test_report_groups_every_table_by_paper_and_renders_in_chromium(project):
     html = (d / "report.html").read_text()
     for name in cfg["tables"]:
         assert (f"{name}.png" if name in FIGURES else f"{name}.csv") in html, name
-    for paper in PAPERS.values():
-        assert paper in html
+    for paper in PAPERS.values():  # the report stores text JSON- and HTML-escaped: match the ASCII title
+        assert paper.split(": ", 1)[1] in html, paper
     summary = pd.read_csv(d / "results/tables/summary.csv")
     assert set(summary.table) == {t for t in cfg["tables"] if t not in FIGURES}
     assert (summary.rows > 0).all()
@@ -229,9 +229,15 @@ def test_report_groups_every_table_by_paper_and_renders_in_chromium(project):
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          f"--user-data-dir={d / 'chromium-profile'}", "--virtual-time-budget=15000", "--dump-dom",
          (d / "report.html").as_uri()], capture_output=True, text=True, timeout=180).stdout
-    text = re.sub(r"<[^>]+>", " ", dom)
+    import html as htmllib
+
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", dom, flags=re.S)  # what is rendered, not the embedded data
+    text = htmllib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)))
     # the rendered top page: the summary table names every table; the menu names every paper
-    assert "Paper vs reproduced" in text
+    assert "Paper vs reproduced" in text and "Loading Snakemake Report" in text
     for name in cfg["tables"]:
         if name not in FIGURES:
             assert name in text, f"{name} not shown on the rendered report page"
+    for paper in PAPERS.values():
+        assert paper in text
+    assert "System Message" not in text, text[text.find("System Message"):][:300]

@@ -10,7 +10,7 @@ if str(SRC) not in sys.path:
     sys.path.insert(0, str(SRC))
 
 from xaiadv import config as xcfg  # light: yaml + jsonschema only
-from xaiadv.tables import CAPTIONS, FIGURES, PAPERS, paper_of  # names only, no pandas
+from xaiadv.tables import CAPTIONS, FIGURES, PAPERS, TABLES, paper_of  # names only, no pandas
 
 try:
     xcfg.validate(config, Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml")
@@ -33,8 +33,8 @@ wildcard_constraints:
     model="[A-Za-z0-9_\-]+",
     attack="[A-Za-z0-9_\-]+",
     explainer="[A-Za-z0-9_\-]+",
-    table="[A-Za-z0-9_\-]+",
-    figure="[A-Za-z0-9_\-]+",
+    table="|".join(TABLES),  # not "summary" (rule summary writes results/tables/summary.csv)
+    figure="|".join(FIGURES),
 
 
 def code(*names):

@@ -54,7 +54,7 @@ rule summary:
         csv=report("results/tables/summary.csv", category="0. Paper vs reproduced", caption="../report/summary.rst"),
         rst="results/report/summary.rst",
     input:
-        tables=lambda wc: summary_inputs(),
+        tables=lambda wc: list(summary_inputs().values()),
         code=code("stages/summary.py", "tables/__init__.py", "tables/summary.py"),
     params:
         tables=lambda wc: as_json(summary_inputs()),

@@ -30,9 +30,9 @@ def summarize(table_csvs: dict[str, str | Path]) -> pd.DataFrame:
 
 def to_rst(df: pd.DataFrame) -> str:
     """The summary as an RST list-table (for the report's top page)."""
-    head = ["Paper", "Table", "Rows", "With a paper number", "Paper number inside our 95% CI", "Median |diff| (points)"]
+    head = ["Paper", "Table", "Rows", "With a paper number", "Paper number inside our 95% CI", "Median abs. difference (points)"]
     lines = [".. list-table:: Paper vs reproduced", "   :header-rows: 1", ""]
-    cell = lambda v: "n/a" if v is None or v != v else str(v)  # noqa: E731
+    cell = lambda v: "n/a" if v is None or v != v else (f"{v:.1f}" if isinstance(v, float) else str(v))  # noqa: E731
     for i, r in enumerate([head] + [[r.paper, f"{r.table}: {r.what}", r.rows, r.with_paper_number,
                                      r.paper_inside_our_ci, cell(r.median_abs_diff_points)] for r in df.itertuples()]):
         lines += [f"   * - {cell(r[0])}"] + [f"     - {cell(v)}" for v in r[1:]]
