@@ -19,6 +19,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/attack.smk"
 include: "workflow/rules/explain.smk"
 include: "workflow/rules/detect.smk"
+include: "workflow/rules/rectify.smk"
 include: "workflow/rules/tables.smk"
 
 

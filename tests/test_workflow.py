@@ -145,7 +145,7 @@ def test_changing_one_eps_reruns_that_attack_only(project):
     touched = {w for w in wcs if "attack=" in w}
     assert touched and all("attack=fgsm_linf" in w for w in touched)
     assert not any("imagenet" in w for w in touched)
-    assert sorted(set(jobs)) == ["attack", "detect", "explain", "figure", "summary", "tables"]
+    assert sorted(set(jobs)) == ["attack", "detect", "explain", "figure", "rectify", "summary", "tables"]
     assert "table=saito2020_table1" in wcs and "table=kao2021_table1" not in wcs
     assert all("attack=fgsm_linf" in w for w in wcs if "explainer=" in w)
 
@@ -157,7 +157,7 @@ def test_editing_an_attack_source_reruns_its_jobs(project):
     jobs = planned_jobs(d)
     attack_jobs = [w for r, w in jobs if r == "attack"]
     assert attack_jobs and all("attack=jsma" in w for w in attack_jobs)
-    assert {r for r, _ in jobs} <= {"attack", "explain", "detect", "figure", "tables", "summary"}
+    assert {r for r, _ in jobs} <= {"attack", "explain", "detect", "figure", "tables", "summary", "rectify"}
     run(["--cores", "2", "--configfile", "tiny.yaml", "--touch"], d)  # accept the edit without recomputing
     assert planned_jobs(d) == []
 
@@ -181,7 +181,9 @@ def test_paper_config_dry_run_builds_the_full_dag(tmp_path):
     # 3 data sets; 6 models; 13 attacks x 6 models + jsma on mnist and cifar10
     assert counts["prepare_dataset"] == "3" and counts["train_classifier"] == "6"
     assert counts["attack"] == str(13 * 6 + 2) and counts["explain"] == counts["attack"]
-    assert counts["tables"] == "3" and counts["figure"] == "1"
+    assert counts["tables"] == "4" and counts["figure"] == "1" and counts["summary"] == "1"
+    # Kao's 7 attacks x 6 models, every rectifier in one job each
+    assert counts["rectify"] == str(7 * 6)
     # Saito's 3 attacks in 2 forms (paper BIM, released one-step) x 6 models x 7 explainers
     assert counts["detect"] == str(6 * 6 * 7)
 
@@ -241,3 +243,17 @@ def test_report_groups_every_table_by_paper_and_renders_in_chromium(project):
     for paper in PAPERS.values():
         assert paper in text
     assert "System Message" not in text, text[text.find("System Message"):][:300]
+
+
+def test_kao_rectification_table(project):
+    """kao2021_table2: one row per (data set, model, attack, rectifier) with adversarial and clean accuracy."""
+    d, cfg = project
+    t = pd.read_csv(d / "results/tables/kao2021_table2.csv")
+    pairs = [(m["dataset"], name) for name, m in cfg["models"].items()]
+    expected = {(ds, m, a, r) for ds, m in pairs for a in cfg["rectification"]["attacks"] for r in cfg["rectifiers"]}
+    assert set(zip(t.dataset, t.model, t.attack, t.rectifier)) == expected
+    done = t[t.n > 0]
+    assert len(done) and done.rectified_accuracy.between(0, 1).all() and done.clean_accuracy.between(0, 1).all()
+    # random deletion reports the spread over its repeats; the others vote
+    assert done[done.rectifier == "random_deletion"].std_over_repeats.notna().all()
+    assert (d / "results/tables/kao2021_table2.md").read_text().startswith("# Kao et al. (2021), Table II")

@@ -120,6 +120,11 @@ def _cross_check(config: dict, schema: dict) -> None:
             raise ConfigError(f"attacks.{name}.norm = {a['norm']!r}: cw is an L2 attack")
         if a["method"] == "bim_accumulated" and a["norm"] != "Linf":
             raise ConfigError(f"attacks.{name}.norm = {a['norm']!r}: bim_accumulated is an L_inf attack")
+    for n in config["rectification"]["attacks"]:
+        if n not in config["attacks"]:
+            raise ConfigError(f"rectification.attacks: {n!r} is not a configured attack; configured: {', '.join(config['attacks'])}")
+    if "kao2021_table2" in config["tables"] and not (config["rectification"]["attacks"] and config["rectifiers"]):
+        raise ConfigError("tables: kao2021_table2 needs rectification.attacks and rectifiers")
     det = config["detection"]
     for k, known in (("attacks", config["attacks"]), ("explainers", config["explainers"])):
         for n in det[k]:
@@ -159,6 +164,22 @@ def detection_jobs(config: dict) -> list[tuple[str, str, str, str]]:
     explainers = det["explainers"] or list(config["explainers"])
     return [(d, m, a, e) for d, m in model_pairs(config) for a in attacks_for(config, d) if a in det["attacks"]
             for e in explainers]
+
+
+def rectification_jobs(config: dict) -> list[tuple[str, str, str]]:
+    """``[(dataset, model, attack), ...]`` whose successful adversarial examples are rectified."""
+    want = config["rectification"]["attacks"]
+    return [(d, m, a) for d, m in model_pairs(config) for a in attacks_for(config, d) if a in want]
+
+
+def rectifier_specs(config: dict, dataset: str) -> dict[str, dict[str, Any]]:
+    """Every rectifier's parameters for ``dataset`` (``per_dataset`` overrides merged in)."""
+    out = {}
+    for name, r in config["rectifiers"].items():
+        spec = {k: v for k, v in r.items() if k != "per_dataset"}
+        spec.update(r.get("per_dataset", {}).get(dataset, {}))
+        out[name] = spec
+    return out
 
 
 def explainer_spec(config: dict, explainer: str) -> dict[str, Any]:

@@ -6,9 +6,10 @@
 # Clients need SLURM_CONF=DIR/slurm.conf. No slurmdbd: finished jobs (with their TRES: cpu, mem,
 # gres/gpu) are recorded by jobcomp/filetxt in DIR/jobcomp.txt, which `sacct --completion` reads;
 # MinJobAge is long so squeue keeps finished jobs for the executor's status queries.
-# The node advertises two GPUs through gres.conf with Count=2 and no device file, so jobs that ask
+# The node advertises two GPUs through gres.conf (File=/dev/null and /dev/zero as their devices), so jobs that ask
 # for --gpus=1 schedule (and are recorded) on this GPU-less machine; torch still sees no GPU.
 set -euo pipefail
+trap 'echo "cluster.sh: line $LINENO: \"$BASH_COMMAND\" failed" >&2' ERR
 cmd=${1:?usage: cluster.sh install|start DIR|stop DIR}
 
 case "$cmd" in
@@ -58,7 +59,8 @@ GresTypes=gpu
 NodeName=$node CPUs=$cpus RealMemory=$mem Gres=gpu:2 State=UNKNOWN
 PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
 CONF
-  echo "NodeName=$node Name=gpu Count=2 File=/dev/null" > "$d/gres.conf"
+  # one "device file" per declared GPU (character devices that exist everywhere)
+  printf 'NodeName=%s Name=gpu File=/dev/null\nNodeName=%s Name=gpu File=/dev/zero\n' "$node" "$node" > "$d/gres.conf"
   # munge: its own key, socket and pid under DIR (leaves a system munged alone)
   if [ ! -f "$d/munge/munge.key" ]; then
     dd if=/dev/urandom of="$d/munge/munge.key" bs=1 count=1024 status=none
@@ -70,6 +72,14 @@ CONF
   sed -i "s|^AuthType=auth/munge|AuthType=auth/munge\nAuthInfo=socket=$d/munge/munge.socket|" "$d/slurm.conf"
   sed -i "s|^CredType=cred/munge|CredType=cred/munge|" "$d/slurm.conf"
   export SLURM_CONF="$d/slurm.conf"
+  # Job steps (the executor runs `srun` inside each batch job) do not inherit SLURM_CONF and look
+  # in the default place: point /etc/slurm/slurm.conf at ours unless a real one is there.
+  if [ ! -e /etc/slurm/slurm.conf ] || [ -L /etc/slurm/slurm.conf ]; then
+    mkdir -p /etc/slurm
+    ln -sfn "$d/slurm.conf" /etc/slurm/slurm.conf
+    ln -sfn "$d/gres.conf" /etc/slurm/gres.conf
+    touch "$d/linked-etc"
+  fi
   slurmctld -c -f "$d/slurm.conf"
   slurmd -c -f "$d/slurm.conf" -N "$node"
   for _ in $(seq 60); do
@@ -85,6 +95,7 @@ stop)
   for f in slurmd.pid slurmctld.pid munge/munged.pid; do
     if [ -f "$d/$f" ]; then kill "$(cat "$d/$f")" 2>/dev/null || true; fi
   done
+  if [ -f "$d/linked-etc" ]; then rm -f /etc/slurm/slurm.conf /etc/slurm/gres.conf; fi
   sleep 1
   ;;
 *)

@@ -107,6 +107,9 @@ def table_items(table):
         return [[d, m, f"results/models/{d}/{m}/metrics.json"] for d, m in xcfg.model_pairs(config)]
     if table == "saito2020_table1":
         return [[d, m, a, f"results/attacks/{d}/{m}/{a}.json"] for d, m, a in all_attack_jobs()]
+    if table == "kao2021_table2":
+        return [[d, m, a, r, f"results/rectify/{d}/{m}/{a}/{r}.json"] for d, m, a in xcfg.rectification_jobs(config)
+                for r in config["rectifiers"]]
     if table == "saito2020_table2":
         return [[d, m, a, e, f"results/detection/{d}/{m}/{a}/{e}.json"] for d, m, a, e in xcfg.detection_jobs(config)]
     raise ValueError(f"unknown table {table!r}")

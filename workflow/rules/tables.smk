@@ -5,7 +5,7 @@ rule tables:
         md="results/tables/{table}.md",
     input:
         rows=lambda wc: [item[-1] for item in table_items(wc.table)],
-        code=code("stages/tables.py", "tables/render.py", "tables/kao2021.py", "tables/saito2020.py",
+        code=code("stages/tables.py", "tables/__init__.py", "tables/render.py", "tables/kao2021.py", "tables/saito2020.py",
                   "papers/__init__.py", "papers/kao2021.csv", "papers/saito2020.csv", "stats.py"),
     params:
         rows=lambda wc: as_json(table_items(wc.table)),

@@ -1,0 +1,67 @@
+"""Dispatch, repeats and evaluation of rectifiers."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+METHODS = ("igos", "cam", "jpeg", "blur", "random_deletion")
+AGGREGATE = {"igos": "vote", "cam": "vote", "jpeg": "vote", "blur": "vote", "random_deletion": "mean"}
+
+
+def source_file(method: str) -> Path:
+    """The module implementing ``method`` (a rule input). Raises ``ValueError`` for an unknown method."""
+    if method not in METHODS:
+        raise ValueError(f"unknown rectifier {method!r}; allowed: {', '.join(METHODS)}")
+    return Path(__file__).with_name(f"{method}.py")
+
+
+def rectify(model, x: torch.Tensor, label: torch.Tensor, spec: dict, *, seed: int = 0) -> torch.Tensor:
+    """Rectified versions of ``x`` (N, C, H, W) in [0, 1] whose current label is ``label`` (N,), by
+    ``spec["method"]`` with the spec's parameters: (R, N, C, H, W) float32 in [0, 1]."""
+    method = spec["method"]
+    source_file(method)
+    mod = importlib.import_module(f"xaiadv.rectifiers.{method}")
+    params = {k: v for k, v in spec.items() if k not in ("method", "datasets", "per_dataset")}
+    g = torch.Generator(device="cpu").manual_seed(seed)
+    return mod.rectify(model, x, label, generator=g, **params)
+
+
+@torch.no_grad()
+def predict(model, xs: torch.Tensor, batch: int = 256) -> torch.Tensor:
+    """Labels of (R, N, C, H, W) images: (R, N) int64."""
+    flat = xs.reshape(-1, *xs.shape[2:])
+    out = torch.cat([model(flat[i:i + batch]).argmax(1) for i in range(0, len(flat), batch)])
+    return out.view(xs.shape[0], xs.shape[1]).cpu()
+
+
+def vote(pred: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """Majority label over repeats: (R, N) -> (N,); ties go to the lowest label."""
+    counts = torch.zeros(pred.shape[1], num_classes, dtype=torch.long)
+    counts.scatter_add_(1, pred.T, torch.ones_like(pred.T))
+    return counts.argmax(1)
+
+
+def evaluate(model, x: torch.Tensor, label: torch.Tensor, y: torch.Tensor, spec: dict, *, batch_size: int = 64,
+             seed: int = 0, device="cpu", progress: bool = True) -> dict:
+    """Rectify ``x`` in batches and score it against the true labels ``y``.
+
+    Returns {"hits": bool (N,) (voted label == y, or for "mean" methods the per-repeat hits (R, N)),
+    "pred": (N,) or (R, N) labels, "aggregate": "vote" | "mean"}.
+    """
+    agg = AGGREGATE[spec["method"]]
+    preds = []
+    for i in tqdm(range(0, len(x), batch_size), desc=f"rectify {spec['method']}", mininterval=5, disable=not progress):
+        xb = x[i:i + batch_size].to(device)
+        xs = rectify(model, xb, label[i:i + batch_size].to(device), spec, seed=seed + i)
+        preds.append(predict(model, xs))
+    pred = torch.cat(preds, 1) if preds else torch.zeros(1, 0, dtype=torch.long)
+    with torch.no_grad():
+        k = model(x[:1].to(device)).shape[1] if len(x) else 1
+    if agg == "vote":
+        voted = vote(pred, k)
+        return {"hits": voted == y, "pred": voted, "aggregate": agg}
+    return {"hits": pred == y[None], "pred": pred, "aggregate": agg}

@@ -1,0 +1,67 @@
+"""CAM-based rectifiers (Kao et al. 2021): Grad-CAM or Integrated Grad-CAM of the adversarial label at
+the last convolutional layer; the key area is the heatmap at or above ``intensity`` (heatmap scaled to
+[0, 1] per image); ``percentage`` of the key-area pixels, drawn at random, are deleted (set to 0) or
+replaced by the Gaussian-blurred image; ``repeats`` draws, final label by majority vote.
+
+Integrated Grad-CAM (Sattarzadeh et al. 2021): Grad-CAM's gradient replaced by the path integral of
+the gradient from a black baseline, i.e. channel weights w_k = sum_ij IG_k,ij at the layer (captum's
+``LayerIntegratedGradients``: (A(x) - A(0)) times the mean gradient on the straight path), heatmap
+ReLU(sum_k w_k A_k(x)).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from .filters import gaussian_blur
+
+
+def heatmap(model, x: torch.Tensor, label: torch.Tensor, cam: str = "grad_cam", n_steps: int = 20) -> torch.Tensor:
+    """(N, 1, H, W) in [0, 1]: the CAM of class ``label`` (N,) for ``x`` (N, C, H, W), bilinearly upsampled and
+    divided by its per-image maximum (all-zero maps stay 0). ``cam``: "grad_cam" or "ig_grad_cam".
+    Raises ``ValueError`` for another ``cam``."""
+    from captum.attr import LayerActivation, LayerGradCam, LayerIntegratedGradients
+
+    layer = model.cam_layer
+    if cam == "grad_cam":
+        m = LayerGradCam(model, layer).attribute(x, target=label, relu_attributions=True)
+    elif cam == "ig_grad_cam":
+        ig = LayerIntegratedGradients(model, layer).attribute(x, baselines=torch.zeros_like(x), target=label,
+                                                              n_steps=n_steps, internal_batch_size=max(len(x) * 4, 1))
+        act = LayerActivation(model, layer).attribute(x)
+        w = ig.sum(dim=(2, 3), keepdim=True)
+        m = F.relu((w * act).sum(1, keepdim=True))
+    else:
+        raise ValueError(f"cam = {cam!r}: allowed grad_cam, ig_grad_cam")
+    m = F.interpolate(m.detach(), size=x.shape[-2:], mode="bilinear", align_corners=False)
+    peak = m.flatten(1).amax(1).clamp_min(1e-12).view(-1, 1, 1, 1)
+    return (m / peak).clamp(0, 1)
+
+
+def select(key: torch.Tensor, percentage: float, repeats: int, generator: torch.Generator) -> torch.Tensor:
+    """(repeats, N, 1, H, W) bool: for each repeat, round(``percentage`` x |key area|) pixels of the key area
+    ``key`` (N, 1, H, W) bool, drawn uniformly at random without replacement."""
+    n = key.shape[0]
+    flat = key.view(n, -1).cpu()
+    r = torch.rand((repeats, *flat.shape), generator=generator)
+    r[:, ~flat] = 2.0  # outside the key area: never among the k smallest
+    k = (percentage * flat.sum(1)).round().long()  # (N,)
+    srt = r.sort(-1).values
+    thr = srt.gather(-1, (k - 1).clamp_min(0).view(1, n, 1).expand(repeats, n, 1))
+    chosen = (r <= thr) & flat[None] & (k > 0).view(1, n, 1)
+    return chosen.view(repeats, *key.shape).to(key.device)
+
+
+def rectify(model, x, label, *, generator: torch.Generator, cam: str = "grad_cam", fill: str = "gaussian",
+            intensity: float = 0.5, percentage: float = 0.5, repeats: int = 10, n_steps: int = 20,
+            blur_kernel: int = 11, blur_sigma: float = 5.0, **_):
+    """(repeats, N, C, H, W) in [0, 1]. ``fill``: "gaussian" (blurred pixels) or "deletion" (zeros);
+    ``intensity``, ``percentage`` in [0, 1]. Raises ``ValueError`` for another ``fill``."""
+    if fill not in ("gaussian", "deletion"):
+        raise ValueError(f"fill = {fill!r}: allowed gaussian, deletion")
+    with torch.enable_grad():
+        hm = heatmap(model, x.detach(), label, cam, n_steps)
+    chosen = select(hm >= intensity, percentage, repeats, generator)
+    fill_img = gaussian_blur(x, blur_kernel, blur_sigma) if fill == "gaussian" else torch.zeros_like(x)
+    return torch.where(chosen, fill_img[None], x[None])

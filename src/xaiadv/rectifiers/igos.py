@@ -1,0 +1,145 @@
+"""I-GOS (Qi, Khorram & Li 2019/2020) and Kao et al.'s I-GOS rectifier (Kao et al. 2021, Eq. 3).
+
+I-GOS finds a low-resolution mask M in [0, 1] (bilinearly upsampled) minimising (paper Eq. 2)
+
+    f_c(I * M + I_blur * (1 - M)) + l1 * mean|1 - M| + tv * TV_beta(M)
+
+with f_c the softmax score of class c and I_blur the Gaussian-blurred image, by descending along the
+*integrated* gradient of f_c over the mask path (t/N) M, t = 1..N (``ig_iter``), with Gaussian noise
+on each path image, and a backtracking (Armijo) line search for the step. Faithful to the reference
+implementation (``Integrated_Mask``, github.com/zhongangqi/IGOS): 15 iterations, 20 path points,
+l1 = 0.01 * 300, tv = 0.2 * 300, TV exponent 2, step from 200 down by x0.2 while
+loss(new) > loss(old) - 1e-4 * step * ||g||^2 (stops below 1e-5), noise std 0.2 in the model's
+normalised input space, and its l1 schedule: at iteration int(iters / 2) l1 /= 10 if the class score
+has moved <= 0.001 since the start, at int(iters / 1.25) l1 /= 5 if it has moved <= 0.01.
+Ours is batched over images (per-image steps and schedules) and runs on CPU or GPU.
+
+Kao's rectifier (Eq. 3): the "no-penalty" objective (l1 = tv = 0), the mask of the adversarial image
+for its adversarial label, iterations stopped for an image once its adversarial-class probability of the
+composite has dropped to ``stop_prob``; rectified image phi = I_a * M + I_g * (1 - M), I_g the
+Gaussian-blurred adversarial image. ``jpeg_quality``: JPEG-compress first ("I-GOS with JPEG").
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from .filters import gaussian_blur, jpeg
+
+
+def tv_norm(m: torch.Tensor, beta: float = 2.0) -> torch.Tensor:
+    """Total variation of masks ``m`` (B, 1, s, s): mean |vertical diff|^beta + mean |horizontal diff|^beta, (B,)."""
+    a = (m[:, 0, :-1, :] - m[:, 0, 1:, :]).abs().pow(beta).flatten(1).mean(1)
+    b = (m[:, 0, :, :-1] - m[:, 0, :, 1:]).abs().pow(beta).flatten(1).mean(1)
+    return a + b
+
+
+def _noise_std(model, x: torch.Tensor, noise: float) -> torch.Tensor:
+    """``noise`` (a std in the model's normalised input space, as the reference) on the [0, 1] scale."""
+    std = getattr(getattr(model, "normalize", None), "std", None)
+    s = torch.as_tensor(noise, dtype=x.dtype, device=x.device)
+    return (s * std.to(x.device)).view(1, -1, 1, 1) if std is not None else s.view(1, 1, 1, 1)
+
+
+def igos_mask(model, x: torch.Tensor, baseline: torch.Tensor, label: torch.Tensor, *, mask_size: int = 28,
+              iterations: int = 15, ig_iter: int = 20, l1: float = 3.0, tv: float = 60.0, tv_beta: float = 2.0,
+              noise: float = 0.2, step_max: float = 200.0, armijo: float = 1e-4, decay: float = 0.2,
+              min_step: float = 1e-5, l1_schedule: bool = True, stop_prob: float | None = None,
+              batch: int = 512, generator: torch.Generator | None = None):
+    """I-GOS masks for ``x`` (B, C, H, W) in [0, 1], baseline images ``baseline`` (same shape) and classes
+    ``label`` (B,). Returns ``(mask, score, iters)``: mask (B, 1, mask_size, mask_size) in [0, 1]; the class
+    probability of the final composite (B,); iterations run per image (B,) int64.
+    ``stop_prob``: stop an image once its composite's class probability is <= this (Kao); None: all iterations.
+    ``batch``: path images per forward/backward pass."""
+    b, c, h, w = x.shape
+    dev = x.device
+    x, baseline = x.detach(), baseline.detach()
+    up = lambda m: F.interpolate(m, size=(h, w), mode="bilinear", align_corners=True)  # noqa: E731 (UpsamplingBilinear2d)
+    sigma = _noise_std(model, x, noise)
+    rows = torch.arange(b, device=dev)
+
+    def prob(m, idx):  # class probability of the composite with masks m for images idx, no grad
+        with torch.no_grad():
+            um = up(m)
+            return F.softmax(model(x[idx] * um + baseline[idx] * (1 - um)), 1)[rows[: len(idx)], label[idx]]
+
+    def reg(m, idx):
+        return l1s[idx] * (1 - m).abs().flatten(1).mean(1) + tv * tv_norm(m, tv_beta)
+
+    mask = torch.ones(b, 1, mask_size, mask_size, device=dev)
+    l1s = torch.full((b,), float(l1), device=dev)
+    p_first = prob(mask, rows)
+    history = [p_first]  # reference: curve2 = [p_0, p_0, p_1, ...], so curve2[i] = p_(i-1)
+    iters = torch.zeros(b, dtype=torch.long, device=dev)
+    active = torch.ones(b, dtype=torch.bool, device=dev)
+    if stop_prob is not None:
+        active &= p_first > stop_prob
+    ts = torch.arange(1, ig_iter + 1, device=dev, dtype=x.dtype) / ig_iter
+    for i in range(iterations):
+        idx = active.nonzero().flatten()
+        if len(idx) == 0:
+            break
+        m = mask[idx].clone().requires_grad_(True)
+        with torch.no_grad():
+            p_ori = prob(m, idx)
+        loss_ori = reg(m, idx).detach() + p_ori
+        # integrated gradient of the class score along the mask path, batched over (image, t)
+        grad = torch.autograd.grad(reg(m, idx).sum(), m)[0]
+        per = max(1, batch // ig_iter)
+        for s in range(0, len(idx), per):
+            sl = slice(s, s + per)
+            ms = m[sl].detach().requires_grad_(True)
+            um = up(ms)[:, None] * ts.view(1, -1, 1, 1, 1)  # (k, T, 1, H, W)
+            xi, bi = x[idx[sl]][:, None], baseline[idx[sl]][:, None]
+            path = xi * um + bi * (1 - um)
+            path = path + sigma[:, None] * torch.randn(path.shape, generator=generator).to(dev)
+            out = F.softmax(model(path.reshape(-1, c, h, w)), 1)
+            sel = out.view(len(ms), ig_iter, -1).gather(2, label[idx[sl]].view(-1, 1, 1).expand(-1, ig_iter, 1))
+            grad[sl] += torch.autograd.grad(sel.sum() / ig_iter, ms)[0]
+        # backtracking line search (revised Armijo), per image
+        step = torch.full((len(idx),), float(step_max), device=dev)
+        g2 = grad.pow(2).flatten(1).sum(1)
+        todo = torch.ones(len(idx), dtype=torch.bool, device=dev)
+        while True:
+            k = todo.nonzero().flatten()
+            cand = (m[k].detach() - step[k].view(-1, 1, 1, 1) * grad[k]).clamp(0, 1)
+            loss_ls = reg(cand, idx[k]) + prob(cand, idx[k])
+            bad = loss_ls > loss_ori[k] - armijo * step[k] * g2[k]
+            todo[k] = bad
+            if not bad.any():
+                break
+            step[k[bad]] *= decay
+            todo &= step >= min_step  # the reference stops shrinking below 1e-5 (after one more shrink)
+            if not todo.any():
+                break
+        mask[idx] = (m.detach() - step.view(-1, 1, 1, 1) * grad).clamp(0, 1)
+        iters[idx] += 1
+        history.append(torch.zeros(b, device=dev).index_copy(0, idx, p_ori))
+        if l1_schedule and iterations > 3 and i > 0:
+            moved = (p_first - history[i]).abs()  # curve2[0] vs curve2[i] = p_(i-1)
+            if i == int(iterations / 2):
+                l1s[idx] = torch.where(moved[idx] <= 0.001, l1s[idx] / 10, l1s[idx])
+            elif i == int(iterations / 1.25):
+                l1s[idx] = torch.where(moved[idx] <= 0.01, l1s[idx] / 5, l1s[idx])
+        if stop_prob is not None:
+            active[idx] = prob(mask[idx], idx) > stop_prob
+    return mask, prob(mask, rows), iters
+
+
+def rectify(model, x, label, *, generator: torch.Generator, mask_size: int = 28, iterations: int = 15,
+            ig_iter: int = 20, l1: float = 0.0, tv: float = 0.0, stop_prob: float | None = 0.1,
+            blur_kernel: int = 51, blur_sigma: float = 50.0, jpeg_quality: int | None = None, noise: float = 0.2,
+            **params):
+    """Kao's I-GOS rectifier: (1, N, C, H, W) in [0, 1], phi = I_a * M + I_g * (1 - M) for ``x`` (N, C, H, W)
+    in [0, 1] and its (adversarial) ``label`` (N,). Defaults: the no-penalty objective (l1 = tv = 0)."""
+    if jpeg_quality:
+        x = jpeg(x, jpeg_quality)
+    blurred = gaussian_blur(x, blur_kernel, blur_sigma)
+    with torch.enable_grad():
+        m, _, _ = igos_mask(model, x, blurred, label, mask_size=mask_size, iterations=iterations, ig_iter=ig_iter,
+                            l1=l1, tv=tv, stop_prob=stop_prob, noise=noise, generator=generator,
+                            **{k: v for k, v in params.items() if k in ("tv_beta", "step_max", "armijo", "decay",
+                                                                         "min_step", "l1_schedule", "batch")})
+    um = F.interpolate(m, size=x.shape[-2:], mode="bilinear", align_corners=True)
+    return (x * um + blurred * (1 - um))[None]
