@@ -43,6 +43,7 @@ bench: venv
 	$(BIN)/python benchmarks/bench_attack.py
 	$(BIN)/python benchmarks/bench_overhead.py
 	$(BIN)/python benchmarks/bench_expected_gradients.py
+	$(BIN)/python benchmarks/bench_igos.py
 	$(BIN)/python benchmarks/bench_dag.py
 
 clean:

@@ -1,4 +1,4 @@
-"""The tiny config through a real SLURM scheduler (Debian's slurm-wlm on localhost), against a local run.
+"""A small config (tests/slurm/config.yaml) through a real SLURM scheduler (Debian's slurm-wlm on localhost), against a local run.
 
 Marked ``slurm``: `make test` runs it after the other tests (it needs root to install and start
 munged, slurmctld and slurmd; skipped when not root, except on CI where it must run).
@@ -25,7 +25,7 @@ from test_workflow import COPY, run
 
 pytestmark = pytest.mark.slurm
 CLUSTER = ROOT / "tests/slurm/cluster.sh"
-RESOURCES = {"gpu": 1, "mem_mb": 3000, "runtime": 20}  # what the GPU rules ask for in this test
+CONFIG = ROOT / "tests/slurm/config.yaml"
 
 
 def _copy(d: Path, cfg: dict) -> Path:
@@ -56,8 +56,7 @@ def cluster(tmp_path_factory):
 @pytest.fixture(scope="module")
 def runs(cluster, tmp_path_factory):
     """The same config run locally and through SLURM; returns (local dir, slurm dir, config)."""
-    cfg = yaml.safe_load((ROOT / "tests/config/tiny.yaml").read_text())
-    cfg["resources"] = RESOURCES
+    cfg = yaml.safe_load(CONFIG.read_text())
     local = _copy(tmp_path_factory.mktemp("local"), cfg)
     run(["--cores", "2", "--configfile", "tiny.yaml"], local)
     slurm = _copy(tmp_path_factory.mktemp("onslurm"), cfg)
@@ -79,7 +78,7 @@ def test_jobs_went_through_the_scheduler_with_the_rules_resources(runs):
         m = re.match(r"rule_(\w+?)(_wildcards_|$)", j.get("Comment", ""))
         assert m, f"job {j['JobId']} has no rule comment: {j.get('Comment')}"
         by_rule.setdefault(m.group(1), []).append(j)
-    assert {"prepare_dataset", "train_classifier", "attack", "explain", "detect", "tables", "figure"} <= set(by_rule)
+    assert {"prepare_dataset", "train_classifier", "attack", "explain", "detect", "rectify", "tables", "summary"} <= set(by_rule)
     # sacct (job completion records) lists every one of them as completed
     out = subprocess.run(["sacct", "--completion", "-n", "-P", "-o", "JobID,State"], check=True,
                          capture_output=True, text=True).stdout
@@ -89,9 +88,10 @@ def test_jobs_went_through_the_scheduler_with_the_rules_resources(runs):
     for rule, js in by_rule.items():
         for j in js:
             gpu = j.get("TresPerJob", "")
-            if rule in ("train_classifier", "attack", "explain"):
-                assert gpu == "gres:gpu:1", (rule, gpu)
-                assert j["MinMemoryNode"] == f"{RESOURCES['mem_mb']}M" and j["TimeLimit"] == "00:20:00", (rule, j)
+            res = cfg["resources"]
+            if rule in ("train_classifier", "attack", "explain", "rectify"):
+                assert gpu == f"gres:gpu:{res['gpu']}", (rule, gpu)
+                assert j["MinMemoryNode"] == f"{res['mem_mb']}M" and j["TimeLimit"] == f"00:{res['runtime']}:00", (rule, j)
             else:  # CPU-only rules ask for no GPU
                 assert "gpu" not in gpu, (rule, gpu)
     assert all(j["MinMemoryNode"] == "4000M" for j in by_rule["detect"])
