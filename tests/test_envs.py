@@ -125,3 +125,20 @@ def test_env_check_catches_a_missing_package(tmp_path):
     log.write_text('TIMING {}\nIMPORTS ["pandas", "torch"]\n')
     problems = rule_env_problems(tmp_path)
     assert any("rule tables (tables.yaml)" in p and "'torch'" in p for p in problems)
+
+
+def test_slurm_profile_routes_only_real_rules_and_every_gpu_rule():
+    """profiles/slurm: set-resources names real rules, and every rule that asks config.resources.gpu GPUs
+    is sent to a GPU partition (the rules say how much, the profile says where)."""
+    prof = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())
+    assert prof["executor"] == "slurm" and "slurm_partition" in prof["default-resources"]
+    rules = _rules()
+    assert set(prof["set-resources"]) <= set(rules)
+    gpu_rules = set()
+    for smk in (ROOT / "workflow/rules").glob("*.smk"):
+        for block in re.split(r"\n(?=rule \w+:)", smk.read_text()):
+            m = re.match(r"rule (\w+):", block.strip())
+            if m and 'gpu=RES["gpu"]' in block:
+                gpu_rules.add(m.group(1))
+    assert gpu_rules == {"train_classifier", "attack", "explain", "rectify"}
+    assert gpu_rules <= set(prof["set-resources"])
