@@ -45,6 +45,8 @@ def test_overlay_adds_cifar10():
         (lambda c: c["attacks"]["bim_l2"].update(stepz=3), "attacks.bim_l2: unknown key 'stepz'"),
         (lambda c: c["attacks"]["fgsm_linf"]["per_dataset"]["imagenet"].update(eps="big"),
          "attacks.fgsm_linf.per_dataset.imagenet: eps = 'big'"),
+        (lambda c: c["rectifiers"]["igos"]["per_dataset"]["imagenet"].update(itrations=2),
+         "rectifiers.igos.per_dataset.imagenet: <top level>: unknown key 'itrations'"),
         (lambda c: c.update(tables=["kao2021_table9"]), "tables.0 = 'kao2021_table9': must be one of"),
         (lambda c: c["explainers"]["saliency"].update(method="lime"), "explainers.saliency.method = 'lime'"),
     ],

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from test_workflow import COPY, run
+from test_workflow import copy_workflow, run
 
 pytestmark = pytest.mark.slurm
 CLUSTER = ROOT / "tests/slurm/cluster.sh"
@@ -29,10 +28,7 @@ CONFIG = ROOT / "tests/slurm/config.yaml"
 
 
 def _copy(d: Path, cfg: dict) -> Path:
-    for name in COPY:
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(
-            src, d / name, **({"ignore": shutil.ignore_patterns("__pycache__")} if src.is_dir() else {}))
+    copy_workflow(d)
     (d / "tiny.yaml").write_text(yaml.safe_dump(cfg))
     return d
 

@@ -27,6 +27,17 @@ def run(args, cwd, check=True):
     return p
 
 
+def copy_workflow(d: Path) -> Path:
+    """Copy what the workflow needs (``COPY``, without __pycache__) into the folder ``d``."""
+    for name in COPY:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, d / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, d / name)
+    return d
+
+
 def planned_jobs(cwd, extra=()):
     """(rule, wildcards) of the jobs a dry run would execute."""
     out = run(["-n", "--cores", "2", "--configfile", "tiny.yaml", *extra], cwd).stdout
@@ -44,9 +55,7 @@ def planned_jobs(cwd, extra=()):
 def project(tmp_path_factory):
     """A copy of the workflow with the tiny config, run once to completion."""
     d = tmp_path_factory.mktemp("wf")
-    for name in COPY:
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, d / name, **({"ignore": shutil.ignore_patterns("__pycache__")} if src.is_dir() else {}))
+    copy_workflow(d)
     cfg = yaml.safe_load((ROOT / "tests/config/tiny.yaml").read_text())
     cifar = shared_data() / "cifar10-jpeg.tar.gz"
     if cifar.exists():
@@ -173,9 +182,7 @@ def test_bad_config_fails_before_any_job(project, tmp_path):
 
 
 def test_paper_config_dry_run_builds_the_full_dag(tmp_path):
-    for name in COPY:
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, tmp_path / name)
+    copy_workflow(tmp_path)
     out = run(["-n", "--cores", "8", "--configfile", "config/paper.yaml", "--quiet", "rules"], tmp_path).stdout
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", out, re.M))
     # 3 data sets; 6 models; 13 attacks x 6 models + jsma on mnist and cifar10

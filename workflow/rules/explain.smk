@@ -11,7 +11,7 @@ rule explain:
         test="results/data/{dataset}/test.safetensors",
         train="results/data/{dataset}/train.safetensors",
         adv="results/attacks/{dataset}/{model}/{attack}.safetensors",
-        code=code("stages/explain.py", "cache.py", "explainers/base.py",
+        code=code("stages/explain.py", "stages/_attacked.py", "cache.py", "explainers/base.py", "explainers/layers.py",
                   *sorted({f"explainers/{e['method']}.py" for e in config["explainers"].values()})),
     params:
         explainers=as_json(config["explainers"]),

@@ -8,7 +8,7 @@ rule rectify:
         model="results/models/{dataset}/{model}/model.safetensors",
         test="results/data/{dataset}/test.safetensors",
         adv="results/attacks/{dataset}/{model}/{attack}.safetensors",
-        code=code("stages/rectify.py", "rectifiers/__init__.py", "rectifiers/base.py", "rectifiers/filters.py",
+        code=code("stages/rectify.py", "stages/_attacked.py", "rectifiers/__init__.py", "rectifiers/base.py", "rectifiers/filters.py",
                   "stats.py", *sorted({f"rectifiers/{r['method']}.py" for r in config["rectifiers"].values()})),
     params:
         rectifiers=lambda wc: as_json(xcfg.rectifier_specs(config, wc.dataset)),

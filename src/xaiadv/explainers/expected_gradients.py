@@ -57,8 +57,9 @@ def explain(model, x, target, *, background: torch.Tensor, nsamples: int = 200, 
         raise ValueError("expected_gradients needs a non-empty background set")
     from .base import images_per_pass
 
-    if isinstance(layer, dict):
-        layer = layer.get(getattr(model, "arch", None))
+    from .layers import layer_for
+
+    layer = layer_for(layer, getattr(model, "arch", None))
     b = len(x)
     x = x.detach()
     background = background.to(x.device)

@@ -23,6 +23,12 @@ class _KeepLayer(fx.Tracer):
         return qualname == self.layer or super().is_leaf_module(m, qualname)
 
 
+def layer_for(layer: str | dict | None, arch: str | None) -> str | None:
+    """The layer an explainer's ``layer`` option names for architecture ``arch``: the option itself when it is a
+    name, its entry for ``arch`` when it is a mapping {arch: layer}, else None (attribute to the pixels)."""
+    return layer.get(arch) if isinstance(layer, dict) else layer
+
+
 def resolve_layer(model: nn.Module, layer: str) -> str:
     """The qualified module name of ``layer`` in ``model``; names relative to the
     classifier's ``net`` are accepted ("Conv2d_4a_3x3" -> "net.Conv2d_4a_3x3").

@@ -23,14 +23,6 @@ def background(train_split: str, test_split: str, size: int, seed: int):
     return x[torch.randperm(len(x), generator=g)[:size]]
 
 
-def attributed_to(spec: dict, arch: str | None) -> str:
-    """"pixels" or the name of the layer whose input the explainer attributes to, for this architecture."""
-    layer = spec.get("layer")
-    if isinstance(layer, dict):
-        layer = layer.get(arch)
-    return layer or "pixels"
-
-
 def run(a) -> None:
     timer = runtime.Timer()
     with timer("load"):
@@ -39,16 +31,13 @@ def run(a) -> None:
 
         from .. import __version__
         from ..cache import write_explanations
-        from ..data import load_split
         from ..explainers import explain, source_file
         from ..explainers.base import NEEDS_BACKGROUND
-        from ..io import file_sha256, load_tensors, spec_hash
-        from ..models import load_model
+        from ..explainers.layers import layer_for
+        from ..io import file_sha256, spec_hash
+        from ._attacked import load_attacked, spec_for_output
 
-        device = runtime.setup(a.seed, a.threads, a.device)
-        model = load_model(a.model_file, device)
-        x, _, _, _ = load_split(a.test_split)
-        adv, _ = load_tensors(a.attack_file)
+        device, model, x, adv = load_attacked(a)
         if a.n_explain:  # explain the first k attacked samples only
             adv = {k: v[:a.n_explain] for k, v in adv.items()}
         n = len(adv["index"])
@@ -62,10 +51,7 @@ def run(a) -> None:
         import captum
 
     for out in a.outputs:
-        name = Path(out).stem  # results/explanations/.../<explainer>.parquet
-        if name not in a.explainers:
-            raise SystemExit(f"output {out}: no explainer named {name!r} in --explainers")
-        spec = a.explainers[name]
+        name, spec = spec_for_output(out, a.explainers, "explainer")  # results/explanations/.../<explainer>.parquet
         context = {"seed": a.seed}
         if spec["method"] in NEEDS_BACKGROUND:
             with timer("load"):
@@ -78,7 +64,7 @@ def run(a) -> None:
                 **rows,
                 attribution=attr.numpy(),
                 metadata={"dataset": a.dataset, "model": a.model, "attack": a.attack, "explainer": name,
-                          "attributed_to": attributed_to(spec, getattr(model, "arch", None)),
+                          "attributed_to": layer_for(spec.get("layer"), getattr(model, "arch", None)) or "pixels",
                           "spec": spec, "config_hash": spec_hash(spec),
                           "code_hash": file_sha256([source_file(spec["method"]), Path(__file__).parents[1] / "cache.py"])[:16],
                           "versions": {"xaiadv": __version__, "torch": torch.__version__, "captum": captum.__version__}},

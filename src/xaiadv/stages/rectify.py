@@ -4,7 +4,6 @@ Kao et al., on the same images' clean versions), one JSON per rectifier."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from .. import runtime
 
@@ -31,15 +30,11 @@ def run(a) -> None:
     with timer("load"):
         import torch
 
-        from ..data import load_split
-        from ..io import load_tensors, write_json
-        from ..models import load_model
+        from ..io import write_json
         from ..rectifiers import evaluate, source_file
+        from ._attacked import load_attacked, spec_for_output
 
-        device = runtime.setup(a.seed, a.threads, a.device)
-        model = load_model(a.model_file, device)
-        x, _, _, _ = load_split(a.test_split)
-        adv, _ = load_tensors(a.attack_file)
+        device, model, x, adv = load_attacked(a)
         ok = adv["success"].bool()
         sel = torch.nonzero(ok).flatten()
         if a.n_rectify:
@@ -49,10 +44,7 @@ def run(a) -> None:
         label_adv, label_clean = adv["pred_adv"][sel], adv["pred_clean"][sel]
         print(f"{a.attack}: rectifying {len(sel)} of {int(ok.sum())} successful adversarial examples", file=sys.stderr)
     for out in a.outputs:
-        name = Path(out).stem
-        if name not in a.rectifiers:
-            raise SystemExit(f"output {out}: no rectifier named {name!r} in --rectifiers")
-        spec = a.rectifiers[name]
+        name, spec = spec_for_output(out, a.rectifiers, "rectifier")
         with timer("compute"):
             r_adv = evaluate(model, x_adv, label_adv, y, spec, batch_size=a.batch_size, seed=a.seed, device=device)
             r_clean = evaluate(model, x_clean, label_clean, y, spec, batch_size=a.batch_size, seed=a.seed + 1,
