@@ -42,16 +42,27 @@ def _noise_std(model, x: torch.Tensor, noise: float) -> torch.Tensor:
     return (s * std.to(x.device)).view(1, -1, 1, 1) if std is not None else s.view(1, 1, 1, 1)
 
 
+def default_batch(x: torch.Tensor) -> int:
+    """Path images per forward+backward pass for inputs like ``x`` (N, C, H, W): 512 on a GPU; on a CPU
+    about 2**17 input pixels per pass, at most 128 images (128 MNIST digits, 2 images at 224 x 224), where
+    benchmarks/bench_igos.py measured the fastest pass per image (cache-bound: larger batches were up to
+    2.5x slower per image on EfficientNet-Lite0)."""
+    if x.is_cuda:
+        return 512
+    return max(1, min(128, 2 ** 17 // (x.shape[-1] * x.shape[-2])))
+
+
 def igos_mask(model, x: torch.Tensor, baseline: torch.Tensor, label: torch.Tensor, *, mask_size: int = 28,
               iterations: int = 15, ig_iter: int = 20, l1: float = 3.0, tv: float = 60.0, tv_beta: float = 2.0,
               noise: float = 0.2, step_max: float = 200.0, armijo: float = 1e-4, decay: float = 0.2,
               min_step: float = 1e-5, l1_schedule: bool = True, stop_prob: float | None = None,
-              batch: int = 512, generator: torch.Generator | None = None):
+              batch: int | None = None, generator: torch.Generator | None = None):
     """I-GOS masks for ``x`` (B, C, H, W) in [0, 1], baseline images ``baseline`` (same shape) and classes
     ``label`` (B,). Returns ``(mask, score, iters)``: mask (B, 1, mask_size, mask_size) in [0, 1]; the class
     probability of the final composite (B,); iterations run per image (B,) int64.
     ``stop_prob``: stop an image once its composite's class probability is <= this (Kao); None: all iterations.
-    ``batch``: path images per forward/backward pass."""
+    ``batch``: path images per forward+backward pass (None: :func:`default_batch`); it changes speed,
+    not the result beyond floating-point summation order."""
     b, c, h, w = x.shape
     dev = x.device
     x, baseline = x.detach(), baseline.detach()
@@ -70,43 +81,48 @@ def igos_mask(model, x: torch.Tensor, baseline: torch.Tensor, label: torch.Tenso
     mask = torch.ones(b, 1, mask_size, mask_size, device=dev)
     l1s = torch.full((b,), float(l1), device=dev)
     p_first = prob(mask, rows)
+    p_cur = p_first.clone()  # class probability of each image's current composite (reused, not recomputed)
     history = [p_first]  # reference: curve2 = [p_0, p_0, p_1, ...], so curve2[i] = p_(i-1)
     iters = torch.zeros(b, dtype=torch.long, device=dev)
     active = torch.ones(b, dtype=torch.bool, device=dev)
     if stop_prob is not None:
         active &= p_first > stop_prob
     ts = torch.arange(1, ig_iter + 1, device=dev, dtype=x.dtype) / ig_iter
+    per = batch or default_batch(x)
     for i in range(iterations):
         idx = active.nonzero().flatten()
         if len(idx) == 0:
             break
+        n = len(idx)
         m = mask[idx].clone().requires_grad_(True)
-        with torch.no_grad():
-            p_ori = prob(m, idx)
+        p_ori = p_cur[idx]
         loss_ori = reg(m, idx).detach() + p_ori
-        # integrated gradient of the class score along the mask path, batched over (image, t)
+        # integrated gradient of the class score along the mask path: the n x ig_iter path images are
+        # cut into chunks of ``per`` path images whatever the image boundaries (the fastest forward+backward
+        # batch depends on the model, not on ig_iter; see benchmarks/bench_igos.py)
         grad = torch.autograd.grad(reg(m, idx).sum(), m)[0]
-        per = max(1, batch // ig_iter)
-        for s in range(0, len(idx), per):
-            sl = slice(s, s + per)
-            ms = m[sl].detach().requires_grad_(True)
-            um = up(ms)[:, None] * ts.view(1, -1, 1, 1, 1)  # (k, T, 1, H, W)
-            xi, bi = x[idx[sl]][:, None], baseline[idx[sl]][:, None]
-            path = xi * um + bi * (1 - um)
-            path = path + sigma[:, None] * torch.randn(path.shape, generator=generator).to(dev)
-            out = F.softmax(model(path.reshape(-1, c, h, w)), 1)
-            sel = out.view(len(ms), ig_iter, -1).gather(2, label[idx[sl]].view(-1, 1, 1).expand(-1, ig_iter, 1))
-            grad[sl] += torch.autograd.grad(sel.sum() / ig_iter, ms)[0]
+        img = torch.arange(n, device=dev).repeat_interleave(ig_iter)
+        tt = ts.repeat(n)
+        for s in range(0, n * ig_iter, per):
+            j, t = img[s:s + per], tt[s:s + per]
+            ms = m.detach().requires_grad_(True)
+            um = up(ms[j]) * t.view(-1, 1, 1, 1)
+            path = x[idx[j]] * um + baseline[idx[j]] * (1 - um)
+            path = path + sigma * torch.randn(path.shape, generator=generator).to(dev)
+            out = F.softmax(model(path), 1).gather(1, label[idx[j]].view(-1, 1))
+            grad += torch.autograd.grad(out.sum() / ig_iter, ms)[0]
         # backtracking line search (revised Armijo), per image
-        step = torch.full((len(idx),), float(step_max), device=dev)
+        step = torch.full((n,), float(step_max), device=dev)
         g2 = grad.pow(2).flatten(1).sum(1)
-        todo = torch.ones(len(idx), dtype=torch.bool, device=dev)
+        todo = torch.ones(n, dtype=torch.bool, device=dev)
+        p_new = torch.full((n,), float("nan"), device=dev)  # probability at the accepted step
         while True:
             k = todo.nonzero().flatten()
             cand = (m[k].detach() - step[k].view(-1, 1, 1, 1) * grad[k]).clamp(0, 1)
-            loss_ls = reg(cand, idx[k]) + prob(cand, idx[k])
-            bad = loss_ls > loss_ori[k] - armijo * step[k] * g2[k]
+            p_ls = prob(cand, idx[k])
+            bad = reg(cand, idx[k]) + p_ls > loss_ori[k] - armijo * step[k] * g2[k]
             todo[k] = bad
+            p_new[k[~bad]] = p_ls[~bad]
             if not bad.any():
                 break
             step[k[bad]] *= decay
@@ -114,6 +130,10 @@ def igos_mask(model, x: torch.Tensor, baseline: torch.Tensor, label: torch.Tenso
             if not todo.any():
                 break
         mask[idx] = (m.detach() - step.view(-1, 1, 1, 1) * grad).clamp(0, 1)
+        unknown = p_new.isnan()  # line search gave up: the final (shrunk) step was never evaluated
+        if unknown.any():
+            p_new[unknown] = prob(mask[idx[unknown]], idx[unknown])
+        p_cur[idx] = p_new
         iters[idx] += 1
         history.append(torch.zeros(b, device=dev).index_copy(0, idx, p_ori))
         if l1_schedule and iterations > 3 and i > 0:
@@ -123,8 +143,8 @@ def igos_mask(model, x: torch.Tensor, baseline: torch.Tensor, label: torch.Tenso
             elif i == int(iterations / 1.25):
                 l1s[idx] = torch.where(moved[idx] <= 0.01, l1s[idx] / 5, l1s[idx])
         if stop_prob is not None:
-            active[idx] = prob(mask[idx], idx) > stop_prob
-    return mask, prob(mask, rows), iters
+            active[idx] = p_new > stop_prob
+    return mask, p_cur, iters
 
 
 def rectify(model, x, label, *, generator: torch.Generator, mask_size: int = 28, iterations: int = 15,
