@@ -122,6 +122,18 @@ def _cross_check(config: dict, schema: dict) -> None:
     for n in config["rectification"]["attacks"]:
         if n not in config["attacks"]:
             raise ConfigError(f"rectification.attacks: {n!r} is not a configured attack; configured: {', '.join(config['attacks'])}")
+    grid = config["rectification"]["grid"]
+    for ds, over in [("", grid), *grid.get("per_dataset", {}).items()]:
+        where = "rectification.grid" + (f".per_dataset.{ds}" if ds else "")
+        for n in over.get("attacks", []):
+            if n not in config["rectification"]["attacks"]:
+                raise ConfigError(f"{where}.attacks: {n!r} is not in rectification.attacks")
+    for n in grid.get("rectifiers", []):
+        if config["rectifiers"].get(n, {}).get("method") != "cam":
+            raise ConfigError(f"rectification.grid.rectifiers: {n!r} is not a configured cam rectifier")
+    figs = {"kao2021_fig6", "kao2021_fig7"} & set(config["tables"])
+    if figs and not grid_rectifiers(config):
+        raise ConfigError(f"tables: {sorted(figs)[0]} needs a cam rectifier and rectification.attacks")
     if "kao2021_table2" in config["tables"] and not (config["rectification"]["attacks"] and config["rectifiers"]):
         raise ConfigError("tables: kao2021_table2 needs rectification.attacks and rectifiers")
     det = config["detection"]
@@ -174,6 +186,28 @@ def rectification_jobs(config: dict) -> list[tuple[str, str, str]]:
     """``[(dataset, model, attack), ...]`` whose successful adversarial examples are rectified."""
     want = config["rectification"]["attacks"]
     return [(d, m, a) for d, m in model_pairs(config) for a in attacks_for(config, d) if a in want]
+
+
+def grid_rectifiers(config: dict) -> list[str]:
+    """The CAM rectifiers swept for Kao's Figures 6-7."""
+    names = config["rectification"]["grid"].get("rectifiers") or list(config["rectifiers"])
+    return [n for n in names if config["rectifiers"][n]["method"] == "cam"]
+
+
+def grid_spec(config: dict, dataset: str) -> dict[str, Any]:
+    """Kao Figures 6-7 grid for ``dataset``: {"attacks", "intensity", "percentage", "repeats"}."""
+    spec = for_dataset(config["rectification"]["grid"], dataset)
+    spec.pop("rectifiers", None)
+    spec.setdefault("attacks", list(config["rectification"]["attacks"]))
+    spec.setdefault("repeats", None)
+    return spec
+
+
+def grid_jobs(config: dict) -> list[tuple[str, str, str]]:
+    """``[(dataset, model, attack), ...]`` swept over the CAM grid (Kao Figures 6-7)."""
+    if not grid_rectifiers(config):
+        return []
+    return [(d, m, a) for d, m, a in rectification_jobs(config) if a in grid_spec(config, d)["attacks"]]
 
 
 def rectifier_specs(config: dict, dataset: str) -> dict[str, dict[str, Any]]:

@@ -35,6 +35,7 @@ wildcard_constraints:
     explainer="[A-Za-z0-9_\-]+",
     table="|".join(TABLES),  # not "summary" (rule summary writes results/tables/summary.csv)
     figure="|".join(FIGURES),
+    rectifier="|".join(config["rectifiers"]) or "-",
 
 
 def code(*names):
@@ -89,6 +90,12 @@ def caption(name):
     return {"paper": PAPERS.get(key, key), "what": what, "deviations": deviations}
 
 
+def denoisers(dataset):
+    """{dae rectifier: its denoiser file} for ``dataset`` (rule train_denoiser)."""
+    return {r: f"results/models/{dataset}/denoisers/{r}.safetensors"
+            for r, spec in config["rectifiers"].items() if spec["method"] == "dae"}
+
+
 def shap_explainer():
     return next(n for n, e in config["explainers"].items() if e["method"] == "expected_gradients")
 
@@ -98,6 +105,8 @@ def figure_items(figure):
         e = shap_explainer()
         return [[d, m, a, f"results/explanations/{d}/{m}/{a}/{e}.parquet"]
                 for d, m, a in all_attack_jobs() if a in config["detection"]["attacks"]]
+    if figure in ("kao2021_fig6", "kao2021_fig7"):
+        return [[d, m, a, f"results/rectify/{d}/{m}/{a}/cam_grid.csv"] for d, m, a in xcfg.grid_jobs(config)]
     raise ValueError(f"unknown figure {figure!r}")
 
 

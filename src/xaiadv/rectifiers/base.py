@@ -8,8 +8,8 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-METHODS = ("igos", "cam", "jpeg", "blur", "random_deletion")
-AGGREGATE = {"igos": "vote", "cam": "vote", "jpeg": "vote", "blur": "vote", "random_deletion": "mean"}
+METHODS = ("igos", "cam", "jpeg", "blur", "random_deletion", "dae")
+AGGREGATE = {"igos": "vote", "cam": "vote", "jpeg": "vote", "blur": "vote", "random_deletion": "mean", "dae": "vote"}
 
 
 def source_file(method: str) -> Path:
@@ -19,15 +19,17 @@ def source_file(method: str) -> Path:
     return Path(__file__).with_name(f"{method}.py")
 
 
-def rectify(model, x: torch.Tensor, label: torch.Tensor, spec: dict, *, seed: int = 0) -> torch.Tensor:
+def rectify(model, x: torch.Tensor, label: torch.Tensor, spec: dict, *, seed: int = 0,
+            extra: dict | None = None) -> torch.Tensor:
     """Rectified versions of ``x`` (N, C, H, W) in [0, 1] whose current label is ``label`` (N,), by
-    ``spec["method"]`` with the spec's parameters: (R, N, C, H, W) float32 in [0, 1]."""
+    ``spec["method"]`` with the spec's parameters: (R, N, C, H, W) float32 in [0, 1]. ``extra``: objects
+    a method needs beyond its config (the ``dae`` method's trained ``denoiser``)."""
     method = spec["method"]
     source_file(method)
     mod = importlib.import_module(f"xaiadv.rectifiers.{method}")
     params = {k: v for k, v in spec.items() if k not in ("method", "datasets", "per_dataset")}
     g = torch.Generator(device="cpu").manual_seed(seed)
-    return mod.rectify(model, x, label, generator=g, **params)
+    return mod.rectify(model, x, label, generator=g, **params, **(extra or {}))
 
 
 @torch.no_grad()
@@ -46,7 +48,7 @@ def vote(pred: torch.Tensor, num_classes: int) -> torch.Tensor:
 
 
 def evaluate(model, x: torch.Tensor, label: torch.Tensor, y: torch.Tensor, spec: dict, *, batch_size: int = 64,
-             seed: int = 0, device="cpu", progress: bool = True) -> dict:
+             seed: int = 0, device="cpu", progress: bool = True, extra: dict | None = None) -> dict:
     """Rectify ``x`` in batches and score it against the true labels ``y``.
 
     Returns {"hits": bool (N,) (voted label == y, or for "mean" methods the per-repeat hits (R, N)),
@@ -56,7 +58,7 @@ def evaluate(model, x: torch.Tensor, label: torch.Tensor, y: torch.Tensor, spec:
     preds = []
     for i in tqdm(range(0, len(x), batch_size), desc=f"rectify {spec['method']}", mininterval=5, disable=not progress):
         xb = x[i:i + batch_size].to(device)
-        xs = rectify(model, xb, label[i:i + batch_size].to(device), spec, seed=seed + i)
+        xs = rectify(model, xb, label[i:i + batch_size].to(device), spec, seed=seed + i, extra=extra)
         preds.append(predict(model, xs))
     pred = torch.cat(preds, 1) if preds else torch.zeros(1, 0, dtype=torch.long)
     if agg == "vote":

@@ -65,3 +65,29 @@ def rectify(model, x, label, *, generator: torch.Generator, cam: str = "grad_cam
     chosen = select(hm >= intensity, percentage, repeats, generator)
     fill_img = gaussian_blur(x, blur_kernel, blur_sigma) if fill == "gaussian" else torch.zeros_like(x)
     return torch.where(chosen, fill_img[None], x[None])
+
+
+def grid(model, x, label, y, *, generator: torch.Generator, intensities, percentages, cam: str = "grad_cam",
+         fill: str = "gaussian", repeats: int = 10, n_steps: int = 20, blur_kernel: int = 11, blur_sigma: float = 5.0,
+         batch: int = 256, **_) -> torch.Tensor:
+    """Kao et al. Figures 6-7: rectified accuracy of the CAM rectifier over an intensity x percentage grid.
+
+    ``x`` (N, C, H, W) in [0, 1] with current labels ``label`` (N,) and true labels ``y`` (N,); the heatmap and
+    the fill image are computed once, then every (intensity, percentage) cell draws ``repeats`` random choices
+    and votes as :func:`rectify`. Returns hits (len(intensities), len(percentages), N) bool: voted label == y.
+    Raises ``ValueError`` for an unknown ``cam`` or ``fill``."""
+    from .base import predict, vote
+
+    if fill not in ("gaussian", "deletion"):
+        raise ValueError(f"fill = {fill!r}: allowed gaussian, deletion")
+    with torch.enable_grad():
+        hm = heatmap(model, x.detach(), label, cam, n_steps)
+    fill_img = gaussian_blur(x, blur_kernel, blur_sigma) if fill == "gaussian" else torch.zeros_like(x)
+    hits = torch.zeros(len(intensities), len(percentages), len(x), dtype=torch.bool)
+    for i, level in enumerate(intensities):
+        key = hm >= level
+        for j, pct in enumerate(percentages):
+            chosen = select(key, pct, repeats, generator)
+            pred = predict(model, torch.where(chosen, fill_img[None], x[None]), batch)
+            hits[i, j] = vote(pred, int(pred.max()) + 1) == y.cpu()
+    return hits

@@ -12,6 +12,10 @@ def run(a) -> None:
             from ..figures.saito2020 import fig2
 
             fig2({(d, m, k): p for d, m, k, p in a.items}, a.out)
+        elif a.figure in ("kao2021_fig6", "kao2021_fig7"):
+            from ..figures.kao2021 import cam_grid
+
+            cam_grid([p for *_, p in a.items], a.out, images="adversarial" if a.figure == "kao2021_fig6" else "clean")
         else:
             raise SystemExit(f"unknown figure {a.figure!r}")
     timer.report("figure", figure=a.figure)

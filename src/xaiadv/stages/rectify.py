@@ -25,35 +25,74 @@ def score(res: dict, seed: int) -> dict:
     return out
 
 
+def per_image(res: dict) -> list[float]:
+    """Per-image hit (1/0), or hit rate over repeats for "mean" rectifiers."""
+    hits = res["hits"].float()
+    return (hits if res["aggregate"] == "vote" else hits.mean(0)).tolist()
+
+
+def chosen(x, adv: dict, n_rectify: int) -> dict:
+    """The images a rectify job works on: the first ``n_rectify`` (0: all) successful adversarial examples of
+    the attack job's tensors ``adv`` and their clean versions from the test images ``x`` (N, C, H, W).
+    Returns {"x_adv", "x_clean" (n, C, H, W) in [0, 1], "y", "label_adv", "label_clean", "index" (n,) int64
+    (test-split indices), "n_successful"}."""
+    import torch
+
+    ok = adv["success"].bool()
+    sel = torch.nonzero(ok).flatten()
+    if n_rectify:
+        sel = sel[:n_rectify]
+    return {"x_adv": adv["x_adv"][sel], "x_clean": x[adv["index"][sel]], "y": adv["y"][sel],
+            "label_adv": adv["pred_adv"][sel], "label_clean": adv["pred_clean"][sel], "index": adv["index"][sel],
+            "n_successful": int(ok.sum())}
+
+
 def run(a) -> None:
     timer = runtime.Timer()
     with timer("load"):
-        import torch
-
         from ..io import write_json
         from ..rectifiers import evaluate, source_file
         from ._attacked import load_attacked, spec_for_output
 
         device, model, x, adv = load_attacked(a)
-        ok = adv["success"].bool()
-        sel = torch.nonzero(ok).flatten()
-        if a.n_rectify:
-            sel = sel[:a.n_rectify]
-        x_adv, y = adv["x_adv"][sel], adv["y"][sel]
-        x_clean = x[adv["index"][sel]]
-        label_adv, label_clean = adv["pred_adv"][sel], adv["pred_clean"][sel]
-        print(f"{a.attack}: rectifying {len(sel)} of {int(ok.sum())} successful adversarial examples", file=sys.stderr)
+        c = chosen(x, adv, a.n_rectify)
+        x_adv, x_clean, y, label_adv, label_clean = c["x_adv"], c["x_clean"], c["y"], c["label_adv"], c["label_clean"]
+        sel = c["index"]
+        print(f"{a.attack}: rectifying {len(sel)} of {c['n_successful']} successful adversarial examples", file=sys.stderr)
+    import time
+
     for out in a.outputs:
         name, spec = spec_for_output(out, a.rectifiers, "rectifier")
+        t0 = time.perf_counter()
+        extra = {}
+        if spec["method"] == "dae":
+            from ..rectifiers.dae import load_denoiser
+
+            if name not in a.denoisers:
+                raise SystemExit(f"rectifier {name!r}: no --denoisers entry (rule train_denoiser)")
+            extra["denoiser"], meta = load_denoiser(a.denoisers[name], device)
+            if extra["denoiser"] is None:
+                with timer("write"):
+                    write_json(out, {"dataset": a.dataset, "model": a.model, "attack": a.attack, "rectifier": name,
+                                     "spec": spec, "method": "dae", "skipped": meta["skipped"],
+                                     "n_successful": c["n_successful"], "code": source_file("dae").name})
+                print(f"{name}: skipped ({meta['skipped']})", file=sys.stderr)
+                continue
         with timer("compute"):
-            r_adv = evaluate(model, x_adv, label_adv, y, spec, batch_size=a.batch_size, seed=a.seed, device=device)
+            r_adv = evaluate(model, x_adv, label_adv, y, spec, batch_size=a.batch_size, seed=a.seed, device=device,
+                             extra=extra)
             r_clean = evaluate(model, x_clean, label_clean, y, spec, batch_size=a.batch_size, seed=a.seed + 1,
-                               device=device)
+                               device=device, extra=extra)
         with timer("write"):
             write_json(out, {"dataset": a.dataset, "model": a.model, "attack": a.attack, "rectifier": name, "spec": spec,
                              "method": spec["method"], "aggregate": r_adv["aggregate"],
                              "adversarial": score(r_adv, a.seed), "clean": score(r_clean, a.seed),
-                             "n_successful": int(ok.sum()), "code": source_file(spec["method"]).name})
+                             "n_successful": c["n_successful"], "code": source_file(spec["method"]).name,
+                             # per image (test-split index): rectified to the true label (a rate over repeats
+                             # for "mean" rectifiers), for the end-to-end evaluation behind a detector
+                             "per_image": {"index": sel.tolist(), "adversarial": per_image(r_adv),
+                                           "clean": per_image(r_clean)}})
         print(f"{name}: adversarial -> true label {100 * r_adv['hits'].float().mean():.1f}%, "
-              f"clean kept {100 * r_clean['hits'].float().mean():.1f}% (n={len(sel)})", file=sys.stderr)
+              f"clean kept {100 * r_clean['hits'].float().mean():.1f}% (n={len(sel)}, {time.perf_counter() - t0:.1f} s)",
+              file=sys.stderr)
     timer.report("rectify", attack=a.attack, n=len(sel))

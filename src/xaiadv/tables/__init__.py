@@ -5,7 +5,7 @@ table or figure naming the paper, the table and what deviates from the paper).
 """
 
 TABLES = ("kao2021_table1", "kao2021_table2", "saito2020_table1", "saito2020_table2")
-FIGURES = ("saito2020_fig2",)
+FIGURES = ("kao2021_fig6", "kao2021_fig7", "saito2020_fig2")
 
 PAPERS = {
     "kao2021": "Kao, Chen, Markert & Böttinger (2021): Rectifying adversarial inputs using XAI techniques",
@@ -23,6 +23,14 @@ CAPTIONS = {
         "Beside each rectified accuracy: clean accuracy after the same rectifier (the paper reports none).",
         "Default: a few successful adversarial examples per attack (n_rectify), smaller I-GOS / blur settings on "
         "ImageNet for a CPU; the denoising autoencoder baseline and Figures 6-7 are not built yet.",
+    ]),
+    "kao2021_fig6": ("kao2021", "Figure 6: CAM rectifiers' rectified accuracy of adversarial examples over the "
+                     "intensity x percentage grid", [
+        "One heatmap per data set, rectifier (Grad-CAM / IG-Grad-CAM x gaussian / deletion) and attack; few images "
+        "per cell in the default (n_rectify), fewer attacks and repeats on ImageNet.",
+    ]),
+    "kao2021_fig7": ("kao2021", "Figure 7: the same grid on the clean versions of the same images (accuracy kept)", [
+        "Clean versions of the same images through the same draws: the accuracy a rectifier costs when the input was clean.",
     ]),
     "saito2020_table1": ("saito2020", "Table 1: attack success of BIM untargeted / random target / 2nd class", [
         "Also every other configured attack, and the authors' released one-step accumulated-gradient BIM (bimacc_*).",

@@ -1,0 +1,59 @@
+"""Kao et al. (2021), Figures 6-7: CAM rectifiers over the intensity x percentage grid."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..io import atomic_path
+
+
+def cam_grid(paths: list[str], out_png, images: str = "adversarial") -> pd.DataFrame:
+    """Heatmaps of rectified accuracy (%) over intensity (rows) x percentage (columns): one panel per
+    (data set/model, rectifier) row and attack column, from ``rectify_grid`` CSVs ``paths``.
+
+    ``images``: "adversarial" (Figure 6: adversarial examples rectified to their true label) or "clean"
+    (Figure 7: clean images that keep their true label). Returns the plotted rows.
+    Raises ``ValueError`` for another ``images``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    if images not in ("adversarial", "clean"):
+        raise ValueError(f"images = {images!r}: allowed adversarial, clean")
+    frames = [pd.read_csv(p) for p in paths]
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if len(df):
+        df = df[df["images"] == images].copy()
+        df["panel"] = df["dataset"] + "/" + df["model"] + ": " + df["rectifier"]
+        df["accuracy (%)"] = 100 * df["accuracy"]
+    sns.set_theme(style="white", context="paper")
+    if len(df):
+        def panel(data, **kw):
+            m = data.pivot_table(index="intensity", columns="percentage", values="accuracy (%)")
+            sns.heatmap(m, vmin=0, vmax=100, cmap="viridis", annot=True, fmt=".0f", annot_kws={"size": 6},
+                        cbar=False, square=True, ax=plt.gca())
+            plt.gca().invert_yaxis()
+            n = int(data["n"].iloc[0])
+            plt.gca().text(1.0, 1.01, f"n={n}", transform=plt.gca().transAxes, ha="right", va="bottom", fontsize=6)
+
+        g = sns.FacetGrid(df, row="panel", col="attack", height=2.0, aspect=1.0, margin_titles=False)
+        g.map_dataframe(panel)
+        for (row, col), ax in g.axes_dict.items():  # attacks not swept for this data set: no empty frame
+            if not ((df["panel"] == row) & (df["attack"] == col)).any():
+                ax.set_visible(False)
+        g.set_titles(template="{row_name}\n{col_name}", size=6)
+        g.set_axis_labels("percentage of key area", "intensity")
+        what = ("adversarial examples rectified to their true label" if images == "adversarial"
+                else "clean images that keep their true label")
+        fig_no = 6 if images == "adversarial" else 7
+        g.figure.suptitle(f"Kao et al. (2021) Fig. {fig_no}: CAM rectifiers, % of {what}", y=1.01)
+        fig = g.figure
+    else:
+        fig = plt.figure()
+        fig.text(0.5, 0.5, "no grid results", ha="center")
+    with atomic_path(out_png) as tmp:
+        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return df
