@@ -7,7 +7,8 @@ import torch
 from xaiadv.attacks import run_attack
 from xaiadv.rectifiers import evaluate, rectify
 from xaiadv.rectifiers.base import vote
-from xaiadv.rectifiers.cam import select
+from xaiadv.rectifiers.cam import grid, select
+from xaiadv.rectifiers.dae import load_denoiser, save_denoiser, train_denoiser
 from xaiadv.rectifiers.filters import gaussian_blur
 from xaiadv.rectifiers.igos import igos_mask
 
@@ -102,3 +103,38 @@ def test_vote_and_evaluate(mnist_model, adversarial):
     assert rd["aggregate"] == "mean" and rd["hits"].shape == (5, len(xa))
     with pytest.raises(ValueError, match="unknown rectifier"):
         rectify(mnist_model, xa, lab, {"method": "nope"})
+
+
+def test_cam_grid_cells_are_exact_at_the_corners(mnist_model, adversarial):
+    """Percentage 0 changes nothing (clean digits keep their label, adversarial ones stay wrong); intensity 0 with
+    percentage 1 and deletion blacks out every pixel, so every image gets the black image's label."""
+    x, xa, y, lab = adversarial
+    g = torch.Generator().manual_seed(0)
+    kw = dict(generator=g, cam="grad_cam", fill="deletion", repeats=3)
+    clean = grid(mnist_model, x, y, y, intensities=[0.5], percentages=[0.0], **kw)
+    adv = grid(mnist_model, xa, lab, y, intensities=[0.5], percentages=[0.0], **kw)
+    assert clean.shape == (1, 1, len(x)) and clean.all() and not adv.any()
+    black = mnist_model(torch.zeros_like(x[:1])).argmax(1)
+    full = grid(mnist_model, xa, lab, y, intensities=[0.0], percentages=[1.0], **kw)
+    assert torch.equal(full[0, 0], y == black)
+
+
+def test_denoiser_removes_noise_and_round_trips(mnist_small, mnist_model, adversarial, tmp_path):
+    x_tr, _, x_te, _ = mnist_small
+    model, losses = train_denoiser(x_tr[:2048], noise=0.1, epochs=2, batch_size=16, width=16, seed=0, progress=False)
+    assert losses[1] < losses[0]
+    g = torch.Generator().manual_seed(1)
+    noisy = (x_te[:64] + 0.1 * torch.randn(x_te[:64].shape, generator=g)).clamp(0, 1)
+    with torch.no_grad():
+        assert ((model(noisy) - x_te[:64]) ** 2).mean() < 0.7 * ((noisy - x_te[:64]) ** 2).mean()
+    save_denoiser(tmp_path / "dae.safetensors", model, {"channels": 1, "width": 16})
+    back, _ = load_denoiser(tmp_path / "dae.safetensors")
+    _, xa, _, lab = adversarial
+    out = rectify(mnist_model, xa, lab, {"method": "dae"}, extra={"denoiser": back})
+    assert out.shape == (1, *xa.shape) and out.min() >= 0 and out.max() <= 1
+    with torch.no_grad():
+        assert torch.allclose(out[0], model(xa))
+    save_denoiser(tmp_path / "none.safetensors", None, {"skipped": "no train split"})
+    assert load_denoiser(tmp_path / "none.safetensors") == (None, {"skipped": "no train split"})
+    with pytest.raises(ValueError, match="no trained denoiser"):
+        rectify(mnist_model, xa, lab, {"method": "dae"})

@@ -74,7 +74,8 @@ def test_jobs_went_through_the_scheduler_with_the_rules_resources(runs):
         m = re.match(r"rule_(\w+?)(_wildcards_|$)", j.get("Comment", ""))
         assert m, f"job {j['JobId']} has no rule comment: {j.get('Comment')}"
         by_rule.setdefault(m.group(1), []).append(j)
-    assert {"prepare_dataset", "train_classifier", "attack", "explain", "detect", "rectify", "tables", "summary"} <= set(by_rule)
+    assert {"prepare_dataset", "train_classifier", "train_denoiser", "attack", "explain", "detect", "rectify",
+            "rectify_grid", "endtoend", "tables", "figure", "summary"} <= set(by_rule)
     # sacct (job completion records) lists every one of them as completed
     out = subprocess.run(["sacct", "--completion", "-n", "-P", "-o", "JobID,State"], check=True,
                          capture_output=True, text=True).stdout
@@ -85,7 +86,7 @@ def test_jobs_went_through_the_scheduler_with_the_rules_resources(runs):
         for j in js:
             gpu = j.get("TresPerJob", "")
             res = cfg["resources"]
-            if rule in ("train_classifier", "attack", "explain", "rectify"):
+            if rule in ("train_classifier", "train_denoiser", "attack", "explain", "rectify", "rectify_grid"):
                 assert gpu == f"gres:gpu:{res['gpu']}", (rule, gpu)
                 assert j["MinMemoryNode"] == f"{res['mem_mb']}M" and j["TimeLimit"] == f"00:{res['runtime']}:00", (rule, j)
             else:  # CPU-only rules ask for no GPU

@@ -154,7 +154,8 @@ def test_changing_one_eps_reruns_that_attack_only(project):
     touched = {w for w in wcs if "attack=" in w}
     assert touched and all("attack=fgsm_linf" in w for w in touched)
     assert not any("imagenet" in w for w in touched)
-    assert sorted(set(jobs)) == ["attack", "detect", "explain", "figure", "rectify", "summary", "tables"]
+    assert sorted(set(jobs)) == ["attack", "detect", "endtoend", "explain", "figure", "rectify", "rectify_grid", "summary",
+                                 "tables"]
     assert "table=saito2020_table1" in wcs and "table=kao2021_table1" not in wcs
     assert all("attack=fgsm_linf" in w for w in wcs if "explainer=" in w)
 
@@ -188,9 +189,11 @@ def test_paper_config_dry_run_builds_the_full_dag(tmp_path):
     # 3 data sets; 6 models; 13 attacks x 6 models + jsma on mnist and cifar10
     assert counts["prepare_dataset"] == "3" and counts["train_classifier"] == "6"
     assert counts["attack"] == str(13 * 6 + 2) and counts["explain"] == counts["attack"]
-    assert counts["tables"] == "4" and counts["figure"] == "1" and counts["summary"] == "1"
-    # Kao's 7 attacks x 6 models, every rectifier in one job each
-    assert counts["rectify"] == str(7 * 6)
+    assert counts["tables"] == "5" and counts["figure"] == "3" and counts["summary"] == "1"
+    # Kao's 7 attacks x 6 models, every rectifier in one job each; the CAM grid and the end-to-end
+    # evaluation per job too; one denoiser per data set
+    assert counts["rectify"] == counts["rectify_grid"] == counts["endtoend"] == str(7 * 6)
+    assert counts["train_denoiser"] == "3"
     # Saito's 3 attacks in 2 forms (paper BIM, released one-step) x 6 models x 7 explainers
     assert counts["detect"] == str(6 * 6 * 7)
 
@@ -264,3 +267,25 @@ def test_kao_rectification_table(project):
     # random deletion reports the spread over its repeats; the others vote
     assert done[done.rectifier == "random_deletion"].std_over_repeats.notna().all()
     assert (d / "results/tables/kao2021_table2.md").read_text().startswith("# Kao et al. (2021), Table II")
+
+
+def test_kao_figures_denoiser_and_endtoend(project):
+    """Figures 6-7 from the CAM grid, the DAE baseline's rows and the end-to-end table behind the detector."""
+    d, cfg = project
+    for fig in ("kao2021_fig6", "kao2021_fig7"):
+        png = (d / f"results/figures/{fig}.png").read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    grid = pd.read_csv(d / "results/rectify/mnist/mnist_cnn/fgsm_linf/cam_grid.csv")
+    cams = [r for r, s in cfg["rectifiers"].items() if s["method"] == "cam"]
+    g = cfg["rectification"]["grid"]
+    assert len(grid) == len(cams) * 2 * len(g["intensity"]) * len(g["percentage"])
+    assert set(grid.images) == {"adversarial", "clean"} and grid.accuracy.between(0, 1).all()
+    t = pd.read_csv(d / "results/tables/kao2021_table2.csv")
+    dae = t[t.rectifier == "dae"].set_index("dataset")
+    assert dae.loc["mnist", "n"] > 0 and 0 <= dae.loc["mnist", "rectified_accuracy"] <= 1
+    assert "no images" in dae.loc["imagenet", "skipped"]  # the foolbox ImageNet images have no train split
+    e = pd.read_csv(d / "results/tables/kao2021_endtoend.csv")
+    assert set(e.dataset) == {"mnist", "imagenet"}
+    done = e[e.skipped.isna()]
+    assert len(done) == 0 or (done.adversarial <= done.oracle_adversarial + 1e-9).all()
+    assert (d / "results/tables/kao2021_endtoend.md").read_text().startswith("# Beyond Kao")

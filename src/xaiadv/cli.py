@@ -109,6 +109,16 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--outputs", nargs="+", required=True)
     sp.set_defaults(stage_module="rectify")
 
+    sp = sub.add_parser("endtoend", help="endtoend (rectifiers behind the Saito detector)")
+    sp.add_argument("--explanations", required=True)
+    sp.add_argument("--rectified", nargs="+", required=True, help="the rectify job's JSON files")
+    sp.add_argument("--detector-name", required=True)
+    sp.add_argument("--detector", type=_json, required=True)
+    sp.add_argument("--min-images", type=int, default=5)
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--out", required=True)
+    sp.set_defaults(stage_module="endtoend")
+
     sp = sub.add_parser("train_denoiser", help="train_denoiser (Kao's DAE baseline)")
     common(sp, model=False)
     sp.add_argument("--spec", type=_json, required=True)

@@ -119,6 +119,11 @@ def _cross_check(config: dict, schema: dict) -> None:
             raise ConfigError(f"attacks.{name}.norm = {a['norm']!r}: cw is an L2 attack")
         if a["method"] == "bim_accumulated" and a["norm"] != "Linf":
             raise ConfigError(f"attacks.{name}.norm = {a['norm']!r}: bim_accumulated is an L_inf attack")
+    for ds_name, ds in datasets.items():
+        for n in ds.get("explain_attacks") or []:
+            if n not in config["attacks"]:
+                raise ConfigError(f"datasets.{ds_name}.explain_attacks: {n!r} is not a configured attack; "
+                                  f"configured: {', '.join(config['attacks'])}")
     for n in config["rectification"]["attacks"]:
         if n not in config["attacks"]:
             raise ConfigError(f"rectification.attacks: {n!r} is not a configured attack; configured: {', '.join(config['attacks'])}")
@@ -131,6 +136,16 @@ def _cross_check(config: dict, schema: dict) -> None:
     for n in grid.get("rectifiers", []):
         if config["rectifiers"].get(n, {}).get("method") != "cam":
             raise ConfigError(f"rectification.grid.rectifiers: {n!r} is not a configured cam rectifier")
+    e2e = config["rectification"]["endtoend"]
+    if e2e.get("explainer") is not None and e2e["explainer"] not in config["explainers"]:
+        raise ConfigError(f"rectification.endtoend.explainer: {e2e['explainer']!r} is not a configured explainer; "
+                          f"configured: {', '.join(config['explainers'])}")
+    if e2e.get("detector") is not None and e2e["detector"] not in config["detectors"]:
+        raise ConfigError(f"rectification.endtoend.detector: {e2e['detector']!r} is not a configured detector; "
+                          f"configured: {', '.join(config['detectors'])}")
+    if "kao2021_endtoend" in config["tables"] and not (endtoend_setup(config) and config["rectification"]["attacks"]):
+        raise ConfigError("tables: kao2021_endtoend needs rectification.attacks, a detector and an explainer "
+                          "(rectification.endtoend.explainer or an expected_gradients explainer)")
     figs = {"kao2021_fig6", "kao2021_fig7"} & set(config["tables"])
     if figs and not grid_rectifiers(config):
         raise ConfigError(f"tables: {sorted(figs)[0]} needs a cam rectifier and rectification.attacks")
@@ -161,6 +176,12 @@ def attacks_for(config: dict, dataset: str) -> list[str]:
     return [n for n, a in config["attacks"].items() if not a.get("datasets") or dataset in a["datasets"]]
 
 
+def explained_attacks(config: dict, dataset: str) -> list[str]:
+    """Names of the attacks whose examples are explained (cached) on ``dataset``."""
+    only = config["datasets"][dataset].get("explain_attacks")
+    return [a for a in attacks_for(config, dataset) if only is None or a in only]
+
+
 def for_dataset(entry: dict, dataset: str) -> dict[str, Any]:
     """A config entry (an attack or a rectifier) for ``dataset``: its parameters with its
     ``per_dataset[dataset]`` overrides merged in, without ``per_dataset`` / ``datasets``."""
@@ -178,7 +199,7 @@ def detection_jobs(config: dict) -> list[tuple[str, str, str, str]]:
     """``[(dataset, model, attack, explainer), ...]`` fed to the detectors."""
     det = config["detection"]
     explainers = det["explainers"] or list(config["explainers"])
-    return [(d, m, a, e) for d, m in model_pairs(config) for a in attacks_for(config, d) if a in det["attacks"]
+    return [(d, m, a, e) for d, m in model_pairs(config) for a in explained_attacks(config, d) if a in det["attacks"]
             for e in explainers]
 
 
@@ -186,6 +207,21 @@ def rectification_jobs(config: dict) -> list[tuple[str, str, str]]:
     """``[(dataset, model, attack), ...]`` whose successful adversarial examples are rectified."""
     want = config["rectification"]["attacks"]
     return [(d, m, a) for d, m in model_pairs(config) for a in attacks_for(config, d) if a in want]
+
+
+def endtoend_setup(config: dict) -> tuple[str, str] | None:
+    """``(explainer, detector)`` names for the end-to-end evaluation (defaults: the expected_gradients
+    explainer - Saito's SHAP - and the first detector); None when either is missing."""
+    e2e = config["rectification"].get("endtoend", {})
+    explainer = e2e.get("explainer") or next(
+        (n for n, e in config["explainers"].items() if e["method"] == "expected_gradients"), None)
+    detector = e2e.get("detector") or next(iter(config["detectors"]), None)
+    return (explainer, detector) if explainer and detector else None
+
+
+def endtoend_jobs(config: dict) -> list[tuple[str, str, str]]:
+    """``[(dataset, model, attack), ...]`` rectified and explained: the end-to-end evaluation's jobs."""
+    return [(d, m, a) for d, m, a in rectification_jobs(config) if a in explained_attacks(config, d)]
 
 
 def grid_rectifiers(config: dict) -> list[str]:

@@ -47,6 +47,13 @@ def as_json(obj):
     return json.dumps(obj, sort_keys=True, separators=(",", ":"))
 
 
+def data_spec(dataset):
+    """What prepare_dataset reads of a data set's entry: not the per-stage counts (changing n_rectify or
+    explain_attacks must not re-prepare the data and so rerun everything)."""
+    stage_keys = ("n_eval", "n_explain", "n_rectify", "explain_attacks")
+    return {k: v for k, v in config["datasets"][dataset].items() if k not in stage_keys}
+
+
 def model_spec(wc):
     return config["models"][wc.model]
 
@@ -62,7 +69,8 @@ def all_attack_jobs():
 def all_explanations():
     return [
         f"results/explanations/{d}/{m}/{a}/{e}.parquet"
-        for d, m, a in all_attack_jobs()
+        for d, m in xcfg.model_pairs(config)
+        for a in xcfg.explained_attacks(config, d)
         for e in config["explainers"]
     ]
 
@@ -104,7 +112,8 @@ def figure_items(figure):
     if figure == "saito2020_fig2":
         e = shap_explainer()
         return [[d, m, a, f"results/explanations/{d}/{m}/{a}/{e}.parquet"]
-                for d, m, a in all_attack_jobs() if a in config["detection"]["attacks"]]
+                for d, m in xcfg.model_pairs(config) for a in xcfg.explained_attacks(config, d)
+                if a in config["detection"]["attacks"]]
     if figure in ("kao2021_fig6", "kao2021_fig7"):
         return [[d, m, a, f"results/rectify/{d}/{m}/{a}/cam_grid.csv"] for d, m, a in xcfg.grid_jobs(config)]
     raise ValueError(f"unknown figure {figure!r}")
@@ -119,6 +128,8 @@ def table_items(table):
     if table == "kao2021_table2":
         return [[d, m, a, r, f"results/rectify/{d}/{m}/{a}/{r}.json"] for d, m, a in xcfg.rectification_jobs(config)
                 for r in config["rectifiers"]]
+    if table == "kao2021_endtoend":
+        return [[d, m, a, f"results/endtoend/{d}/{m}/{a}.json"] for d, m, a in xcfg.endtoend_jobs(config)]
     if table == "saito2020_table2":
         return [[d, m, a, e, f"results/detection/{d}/{m}/{a}/{e}.json"] for d, m, a, e in xcfg.detection_jobs(config)]
     raise ValueError(f"unknown table {table!r}")

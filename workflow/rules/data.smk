@@ -6,7 +6,7 @@ rule prepare_dataset:
         code("stages/prepare.py", "data/prepare.py", "data/split.py", "data/images.py", "data/folders.py",
              "data/mnist.py", "data/cifar10.py", "data/imagenet.py"),
     params:
-        spec=lambda wc: as_json(config["datasets"][wc.dataset]),
+        spec=lambda wc: as_json(data_spec(wc.dataset)),
         seed=config["seed"],
     log:
         "results/logs/prepare_dataset/{dataset}.log",

@@ -65,3 +65,31 @@ rule rectify_grid:
         "--attack {wildcards.attack} --rectifiers {params.rectifiers:q} --grid {params.grid:q} --model-file {input.model} "
         "--test-split {input.test} --attack-file {input.adv} --n-rectify {params.n_rectify} --seed {params.seed} "
         "--threads {threads} --device {params.device} --out {output} > {log} 2>&1"
+
+
+# Beyond Kao et al.: the rectifiers behind Saito & Wang's detector (fitted on the attack's other images).
+rule endtoend:
+    output:
+        "results/endtoend/{dataset}/{model}/{attack}.json",
+    input:
+        explanations=lambda wc: f"results/explanations/{wc.dataset}/{wc.model}/{wc.attack}/{xcfg.endtoend_setup(config)[0]}.parquet",
+        rectified=[f"results/rectify/{{dataset}}/{{model}}/{{attack}}/{r}.json" for r in config["rectifiers"]],
+        code=code("stages/endtoend.py", "endtoend.py", "cache.py", "stats.py", "detectors/features.py", "detectors/models.py"),
+    params:
+        detector_name=lambda wc: xcfg.endtoend_setup(config)[1],
+        detector=lambda wc: as_json(config["detectors"][xcfg.endtoend_setup(config)[1]]),
+        min_images=config["detection"]["min_images"],
+        seed=config["seed"],
+    log:
+        "results/logs/endtoend/{dataset}/{model}/{attack}.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+        gpu=0,
+    conda:
+        "../../envs/tables.yaml"
+    shell:
+        "PYTHONPATH=$XAIADV_SRC${{PYTHONPATH:+:$PYTHONPATH}} $XAIADV_PYTHON -m xaiadv endtoend --explanations {input.explanations} "
+        "--rectified {input.rectified} --detector-name {params.detector_name} --detector {params.detector:q} "
+        "--min-images {params.min_images} --seed {params.seed} --out {output} > {log} 2>&1"

@@ -35,7 +35,7 @@ def chosen(x, adv: dict, n_rectify: int) -> dict:
     """The images a rectify job works on: the first ``n_rectify`` (0: all) successful adversarial examples of
     the attack job's tensors ``adv`` and their clean versions from the test images ``x`` (N, C, H, W).
     Returns {"x_adv", "x_clean" (n, C, H, W) in [0, 1], "y", "label_adv", "label_clean", "index" (n,) int64
-    (test-split indices), "n_successful"}."""
+    (test-split indices), "sample_id" (n,) (data-set ids, as in the explanation cache), "n_successful"}."""
     import torch
 
     ok = adv["success"].bool()
@@ -44,6 +44,7 @@ def chosen(x, adv: dict, n_rectify: int) -> dict:
         sel = sel[:n_rectify]
     return {"x_adv": adv["x_adv"][sel], "x_clean": x[adv["index"][sel]], "y": adv["y"][sel],
             "label_adv": adv["pred_adv"][sel], "label_clean": adv["pred_clean"][sel], "index": adv["index"][sel],
+            "sample_id": adv["ids"][sel],
             "n_successful": int(ok.sum())}
 
 
@@ -90,7 +91,8 @@ def run(a) -> None:
                              "n_successful": c["n_successful"], "code": source_file(spec["method"]).name,
                              # per image (test-split index): rectified to the true label (a rate over repeats
                              # for "mean" rectifiers), for the end-to-end evaluation behind a detector
-                             "per_image": {"index": sel.tolist(), "adversarial": per_image(r_adv),
+                             "per_image": {"index": sel.tolist(), "sample_id": c["sample_id"].tolist(),
+                                           "adversarial": per_image(r_adv),
                                            "clean": per_image(r_clean)}})
         print(f"{name}: adversarial -> true label {100 * r_adv['hits'].float().mean():.1f}%, "
               f"clean kept {100 * r_clean['hits'].float().mean():.1f}% (n={len(sel)}, {time.perf_counter() - t0:.1f} s)",

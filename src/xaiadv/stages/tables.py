@@ -19,6 +19,10 @@ def run(a) -> None:
             from ..tables.kao2021 import table2
 
             table2({(d, m, k, r): p for d, m, k, r, p in a.items}, a.out_csv, a.out_md)
+        elif a.table == "kao2021_endtoend":
+            from ..tables.kao2021 import endtoend
+
+            endtoend({(d, m, k): p for d, m, k, p in a.items}, a.out_csv, a.out_md)
         elif a.table == "saito2020_table1":
             from ..tables.saito2020 import table1
 
