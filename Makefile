@@ -47,4 +47,5 @@ bench: venv
 	$(BIN)/python benchmarks/bench_dag.py
 
 clean:
-	rm -rf results/data results/models results/attacks results/explanations results/tables results/logs .snakemake
+	rm -rf results/data results/models results/attacks results/explanations results/detection results/rectify \
+	  results/endtoend results/tables results/figures results/report results/logs .snakemake

@@ -30,7 +30,7 @@ rule figure:
                subcategory="Figures", caption="../report/figures.rst"),
     input:
         rows=lambda wc: [item[-1] for item in figure_items(wc.figure)],
-        code=code("stages/figure.py", "figures/saito2020.py", "figures/kao2021.py", "cache.py"),
+        code=code("stages/figure.py", "figures/__init__.py", "figures/saito2020.py", "figures/kao2021.py", "cache.py"),
     params:
         rows=lambda wc: as_json(figure_items(wc.figure)),
         caption=lambda wc: caption(wc.figure),

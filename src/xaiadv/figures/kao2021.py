@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from ..io import atomic_path
+from . import save_png
 
 
 def cam_grid(paths: list[str], out_png, images: str = "adversarial") -> pd.DataFrame:
@@ -32,9 +33,17 @@ def cam_grid(paths: list[str], out_png, images: str = "adversarial") -> pd.DataF
     if len(df):
         def panel(data, **kw):
             m = data.pivot_table(index="intensity", columns="percentage", values="accuracy (%)")
-            sns.heatmap(m, vmin=0, vmax=100, cmap="viridis", annot=True, fmt=".0f", annot_kws={"size": 6},
-                        cbar=False, square=True, ax=plt.gca())
-            plt.gca().invert_yaxis()
+            ax = plt.gca()
+            # pcolormesh, not seaborn.heatmap: heatmap draws the whole figure once per panel (tick-label
+            # overlap check, annotation colours), 50 s for 56 panels instead of 2
+            ax.pcolormesh(m.to_numpy(), vmin=0, vmax=100, cmap="viridis")
+            for (i, j), v in np.ndenumerate(m.to_numpy()):
+                if v == v:
+                    ax.text(j + 0.5, i + 0.5, f"{v:.0f}", ha="center", va="center", fontsize=6,
+                            color="black" if v > 60 else "white")
+            ax.set_xticks(np.arange(m.shape[1]) + 0.5, [f"{v:g}" for v in m.columns], fontsize=6)
+            ax.set_yticks(np.arange(m.shape[0]) + 0.5, [f"{v:g}" for v in m.index], fontsize=6)
+            ax.set_aspect("equal")
             n = int(data["n"].iloc[0])
             plt.gca().text(1.0, 1.01, f"n={n}", transform=plt.gca().transAxes, ha="right", va="bottom", fontsize=6)
 
@@ -49,11 +58,5 @@ def cam_grid(paths: list[str], out_png, images: str = "adversarial") -> pd.DataF
                 else "clean images that keep their true label")
         fig_no = 6 if images == "adversarial" else 7
         g.figure.suptitle(f"Kao et al. (2021) Fig. {fig_no}: CAM rectifiers, % of {what}", y=1.01)
-        fig = g.figure
-    else:
-        fig = plt.figure()
-        fig.text(0.5, 0.5, "no grid results", ha="center")
-    with atomic_path(out_png) as tmp:
-        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    save_png(g.figure if len(df) else None, out_png, "no grid results")
     return df

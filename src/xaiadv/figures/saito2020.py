@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..cache import read_explanations
-from ..io import atomic_path
+from . import save_png
 
 
 def fig2(files: dict[tuple[str, str, str], str], out_png, max_values: int = 100_000, seed: int = 0) -> pd.DataFrame:
@@ -19,7 +19,6 @@ def fig2(files: dict[tuple[str, str, str], str], out_png, max_values: int = 100_
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import seaborn as sns
 
     rng = np.random.default_rng(seed)
@@ -42,11 +41,5 @@ def fig2(files: dict[tuple[str, str, str], str], out_png, max_values: int = 100_
                         facet_kws={"sharey": False, "sharex": False})
         g.set_titles(template="{row_name}, {col_name}", size=8)
         g.figure.suptitle("Saito & Wang (2020) Fig. 2: |expected-gradients| values, clean vs adversarial", y=1.02)
-        fig = g.figure
-    else:
-        fig = plt.figure()
-        fig.text(0.5, 0.5, "no successfully attacked images", ha="center")
-    with atomic_path(out_png) as tmp:
-        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    save_png(g.figure if len(df) else None, out_png, "no successfully attacked images")
     return df.groupby(["panel", "attack", "variant"])["|SHAP value|"].median().reset_index() if len(df) else df
