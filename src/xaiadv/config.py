@@ -182,6 +182,17 @@ def explained_attacks(config: dict, dataset: str) -> list[str]:
     return [a for a in attacks_for(config, dataset) if only is None or a in only]
 
 
+def explain_count(config: dict, dataset: str, attack: str) -> int:
+    """Attacked samples explained for ``attack`` on ``dataset`` (the first k; 0 = all): the data set's
+    ``n_explain``, capped by ``rectification.n_explain`` for attacks that only the rectification stage
+    uses (their explanations feed the end-to-end detector, not Saito's tables)."""
+    n = config["datasets"][dataset].get("n_explain") or 0
+    cap = config["rectification"].get("n_explain")
+    if cap and attack in config["rectification"]["attacks"] and attack not in config["detection"]["attacks"]:
+        n = min(n, cap) if n else cap
+    return n
+
+
 def for_dataset(entry: dict, dataset: str) -> dict[str, Any]:
     """A config entry (an attack or a rectifier) for ``dataset``: its parameters with its
     ``per_dataset[dataset]`` overrides merged in, without ``per_dataset`` / ``datasets``."""

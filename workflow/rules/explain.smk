@@ -16,7 +16,7 @@ rule explain:
     params:
         explainers=as_json(config["explainers"]),
         batch_size=config["batch_size"],
-        n_explain=lambda wc: config["datasets"][wc.dataset]["n_explain"] or 0,
+        n_explain=lambda wc: xcfg.explain_count(config, wc.dataset, wc.attack),
         seed=config["seed"],
         device=config["device"],
     log:
