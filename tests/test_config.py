@@ -49,6 +49,15 @@ def test_overlay_adds_cifar10():
          "rectifiers.igos.per_dataset.imagenet: <top level>: unknown key 'itrations'"),
         (lambda c: c.update(tables=["kao2021_table9"]), "tables.0 = 'kao2021_table9': must be one of"),
         (lambda c: c["explainers"]["saliency"].update(method="lime"), "explainers.saliency.method = 'lime'"),
+        (lambda c: c["rectification"]["grid"].update(rectifiers=["jpeg"]),
+         "rectification.grid.rectifiers: 'jpeg' is not a configured cam rectifier"),
+        (lambda c: c["rectification"]["grid"]["per_dataset"]["imagenet"].update(attacks=["jsma"]),
+         "rectification.grid.per_dataset.imagenet.attacks: 'jsma' is not in rectification.attacks"),
+        (lambda c: c["rectification"].update(endtoend={"detector": "svm"}),
+         "rectification.endtoend.detector: 'svm' is not a configured detector"),
+        (lambda c: c["datasets"]["imagenet"].update(explain_attacks=["bim"]),
+         "datasets.imagenet.explain_attacks: 'bim' is not a configured attack"),
+        (lambda c: c["rectifiers"]["dae"].update(width=0), "rectifiers.dae.width = 0"),
     ],
 )
 def test_bad_values_fail_with_one_line_naming_the_key(mutate, expected):
@@ -72,3 +81,18 @@ def test_validation_does_not_change_a_valid_config_twice():
     cfg = xcfg.validate(default())
     again = xcfg.validate(copy.deepcopy(cfg))
     assert again == cfg
+
+
+def test_stage_axes_of_the_default():
+    """Which attacks are explained, how many samples, the CAM grid and the end-to-end setup."""
+    cfg = xcfg.validate(default())
+    assert xcfg.explained_attacks(cfg, "imagenet") == ["bim_untargeted", "bim_targeted_random", "bim_targeted_second"]
+    assert "cw_l2" in xcfg.explained_attacks(cfg, "mnist")
+    assert xcfg.explain_count(cfg, "mnist", "cw_l2") == 150  # only the end-to-end detector reads it
+    assert xcfg.explain_count(cfg, "mnist", "bim_untargeted") == 0  # Saito's attacks: every sample
+    assert xcfg.explain_count(cfg, "imagenet", "bim_untargeted") == 3
+    assert xcfg.grid_rectifiers(cfg) == ["gradcam_gaussian", "gradcam_deletion", "iggradcam_gaussian", "iggradcam_deletion"]
+    assert xcfg.grid_spec(cfg, "imagenet")["attacks"] == ["pgd_linf"] and len(xcfg.grid_spec(cfg, "mnist")["attacks"]) == 7
+    assert [j for j in xcfg.grid_jobs(cfg) if j[0] == "imagenet"] == [("imagenet", "effnet_lite0", "pgd_linf")]
+    assert xcfg.endtoend_setup(cfg) == ("expected_gradients", "forest")
+    assert {d for d, _, _ in xcfg.endtoend_jobs(cfg)} == {"mnist"}
