@@ -37,3 +37,32 @@ def test_tables_from_stage_outputs(tmp_path):
                              "success": {"rate": 0.5, "n": 4, "lo": 0.0, "hi": 1.0}, "mean_l2": 1.0, "mean_linf": 0.1}))
     df = saito_table1({("imagenet", "effnet_lite0", "bim_targeted_random"): str(s)}, tmp_path / "s.csv", tmp_path / "s.md")
     assert pd.read_csv(tmp_path / "s.csv").success_rate.tolist() == [0.5]
+
+
+def test_kao_cam_grid_figure_labels_each_panel_with_its_own_grid(tmp_path, monkeypatch):
+    """Figures 6-7: a 5 x 5 MNIST grid and a 3 x 3 ImageNet grid in one figure; every panel's ticks are its own
+    grid's values (shared axes once labelled MNIST panels with ImageNet's ticks), and the cells show our numbers."""
+    import itertools
+
+    import xaiadv.figures.kao2021 as kf
+
+    paths = []
+    for ds, levels in (("mnist", [0.1, 0.3, 0.5, 0.7, 0.9]), ("imagenet", [0.1, 0.5, 0.9])):
+        rows = [{"dataset": ds, "model": "m", "attack": "pgd_linf", "rectifier": "gradcam_deletion", "images": img,
+                 "intensity": i, "percentage": p, "accuracy": round(i * p, 2), "n": 4}
+                for img, i, p in itertools.product(["adversarial", "clean"], levels, levels)]
+        paths.append(tmp_path / f"{ds}.csv")
+        pd.DataFrame(rows).to_csv(paths[-1], index=False)
+    shown = {}
+    monkeypatch.setattr(kf, "save_png", lambda fig, out, empty=None: shown.update(fig=fig))
+    df = kf.cam_grid(paths, tmp_path / "fig6.png", images="adversarial")
+    assert set(df.images) == {"adversarial"} and len(df) == 25 + 9
+    axes = [ax for ax in shown["fig"].axes if ax.get_visible()]
+    assert len(axes) == 2
+    for ax in axes:
+        ds = "mnist" if "mnist" in ax.get_title() else "imagenet"
+        want = ["0.1", "0.3", "0.5", "0.7", "0.9"] if ds == "mnist" else ["0.1", "0.5", "0.9"]
+        assert [t.get_text() for t in ax.get_yticklabels()] == want
+        assert [t.get_text() for t in ax.get_xticklabels()] == want
+        cells = sorted(t.get_text() for t in ax.texts if t.get_text() and not t.get_text().startswith("n="))
+        assert len(cells) == len(want) ** 2 and "81" in cells  # 0.9 x 0.9 = 81%

@@ -47,7 +47,9 @@ def cam_grid(paths: list[str], out_png, images: str = "adversarial") -> pd.DataF
             n = int(data["n"].iloc[0])
             plt.gca().text(1.0, 1.01, f"n={n}", transform=plt.gca().transAxes, ha="right", va="bottom", fontsize=6)
 
-        g = sns.FacetGrid(df, row="panel", col="attack", height=2.0, aspect=1.0, margin_titles=False)
+        # own axes per panel: grids may differ per data set (per_dataset intensity / percentage)
+        g = sns.FacetGrid(df, row="panel", col="attack", height=2.0, aspect=1.0, margin_titles=False,
+                          sharex=False, sharey=False)
         g.map_dataframe(panel)
         for (row, col), ax in g.axes_dict.items():  # attacks not swept for this data set: no empty frame
             if not ((df["panel"] == row) & (df["attack"] == col)).any():
