@@ -30,7 +30,7 @@ class DenoisingAutoencoder(nn.Module):
 def train_denoiser(x: torch.Tensor, *, noise: float = 0.1, epochs: int = 2, lr: float = 1e-3, batch_size: int = 16,
                    width: int = 16, seed: int = 0, device="cpu", progress: bool = True):
     """Train a :class:`DenoisingAutoencoder` on clean images ``x`` (N, C, H, W) in [0, 1]: input
-    clip(x + N(0, ``noise``^2)), target x, MSE, Adam(``lr``). Returns ``(model, losses)`` (mean loss per
+    clip(x + N(0, ``noise``^2)), target x, MSE, Adam(``lr``); weights, order and noise from ``seed``. Returns ``(model, losses)`` (mean loss per
     epoch). Raises ``ValueError`` for an empty ``x`` or odd image sides."""
     from tqdm import tqdm
 
@@ -39,7 +39,9 @@ def train_denoiser(x: torch.Tensor, *, noise: float = 0.1, epochs: int = 2, lr: 
     if x.shape[-1] % 2 or x.shape[-2] % 2:
         raise ValueError(f"train_denoiser: image sides must be even, got {tuple(x.shape[-2:])}")
     g = torch.Generator().manual_seed(seed)
-    model = DenoisingAutoencoder(x.shape[1], width).to(device)
+    with torch.random.fork_rng(devices=[]):  # seeded weights without touching the caller's global RNG
+        torch.manual_seed(seed)
+        model = DenoisingAutoencoder(x.shape[1], width).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
     for epoch in range(epochs):
