@@ -43,7 +43,7 @@ rule rectify_grid:
         model="results/models/{dataset}/{model}/model.safetensors",
         test="results/data/{dataset}/test.safetensors",
         adv="results/attacks/{dataset}/{model}/{attack}.safetensors",
-        code=code("stages/rectify_grid.py", "stages/rectify.py", "stages/_attacked.py", "rectifiers/base.py",
+        code=code("stages/rectify_grid.py", "stages/_attacked.py", "rectifiers/base.py",
                   "rectifiers/cam.py", "rectifiers/filters.py"),
     params:
         rectifiers=lambda wc: as_json({r: xcfg.rectifier_specs(config, wc.dataset)[r] for r in xcfg.grid_rectifiers(config)}),

@@ -19,6 +19,12 @@ def source_file(method: str) -> Path:
     return Path(__file__).with_name(f"{method}.py")
 
 
+def method_params(spec: dict) -> dict:
+    """A rectifier spec's keyword arguments for its method's ``rectify`` (without ``method`` and the config's
+    data-set keys)."""
+    return {k: v for k, v in spec.items() if k not in ("method", "datasets", "per_dataset")}
+
+
 def rectify(model, x: torch.Tensor, label: torch.Tensor, spec: dict, *, seed: int = 0,
             extra: dict | None = None) -> torch.Tensor:
     """Rectified versions of ``x`` (N, C, H, W) in [0, 1] whose current label is ``label`` (N,), by
@@ -27,7 +33,7 @@ def rectify(model, x: torch.Tensor, label: torch.Tensor, spec: dict, *, seed: in
     method = spec["method"]
     source_file(method)
     mod = importlib.import_module(f"xaiadv.rectifiers.{method}")
-    params = {k: v for k, v in spec.items() if k not in ("method", "datasets", "per_dataset")}
+    params = method_params(spec)
     g = torch.Generator(device="cpu").manual_seed(seed)
     return mod.rectify(model, x, label, generator=g, **params, **(extra or {}))
 

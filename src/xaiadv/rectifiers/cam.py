@@ -58,13 +58,18 @@ def rectify(model, x, label, *, generator: torch.Generator, cam: str = "grad_cam
             blur_kernel: int = 11, blur_sigma: float = 5.0, **_):
     """(repeats, N, C, H, W) in [0, 1]. ``fill``: "gaussian" (blurred pixels) or "deletion" (zeros);
     ``intensity``, ``percentage`` in [0, 1]. Raises ``ValueError`` for another ``fill``."""
+    hm, fill_img = _heatmap_and_fill(model, x, label, cam, fill, n_steps, blur_kernel, blur_sigma)
+    chosen = select(hm >= intensity, percentage, repeats, generator)
+    return torch.where(chosen, fill_img[None], x[None])
+
+
+def _heatmap_and_fill(model, x, label, cam, fill, n_steps, blur_kernel, blur_sigma):
+    """The heatmap (N, 1, H, W) and the replacement image (N, C, H, W) of :func:`rectify` and :func:`grid`."""
     if fill not in ("gaussian", "deletion"):
         raise ValueError(f"fill = {fill!r}: allowed gaussian, deletion")
     with torch.enable_grad():
         hm = heatmap(model, x.detach(), label, cam, n_steps)
-    chosen = select(hm >= intensity, percentage, repeats, generator)
-    fill_img = gaussian_blur(x, blur_kernel, blur_sigma) if fill == "gaussian" else torch.zeros_like(x)
-    return torch.where(chosen, fill_img[None], x[None])
+    return hm, gaussian_blur(x, blur_kernel, blur_sigma) if fill == "gaussian" else torch.zeros_like(x)
 
 
 def grid(model, x, label, y, *, generator: torch.Generator, intensities, percentages, cam: str = "grad_cam",
@@ -78,11 +83,7 @@ def grid(model, x, label, y, *, generator: torch.Generator, intensities, percent
     Raises ``ValueError`` for an unknown ``cam`` or ``fill``."""
     from .base import predict, vote
 
-    if fill not in ("gaussian", "deletion"):
-        raise ValueError(f"fill = {fill!r}: allowed gaussian, deletion")
-    with torch.enable_grad():
-        hm = heatmap(model, x.detach(), label, cam, n_steps)
-    fill_img = gaussian_blur(x, blur_kernel, blur_sigma) if fill == "gaussian" else torch.zeros_like(x)
+    hm, fill_img = _heatmap_and_fill(model, x, label, cam, fill, n_steps, blur_kernel, blur_sigma)
     hits = torch.zeros(len(intensities), len(percentages), len(x), dtype=torch.bool)
     for i, level in enumerate(intensities):
         key = hm >= level

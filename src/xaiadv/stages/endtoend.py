@@ -19,7 +19,10 @@ def run(a) -> None:
         rectified, skipped = {}, []
         for p in a.rectified:
             r = read_json(p)
-            (skipped.append(Path(p).stem) if r.get("skipped") else rectified.__setitem__(Path(p).stem, r["per_image"]))
+            if r.get("skipped"):
+                skipped.append(Path(p).stem)
+            else:
+                rectified[Path(p).stem] = r["per_image"]
     with timer("compute"):
         res = behind_detector(frame, attribution, rectified, a.detector, seed=a.seed, min_images=a.min_images)
     if "skipped" in res:

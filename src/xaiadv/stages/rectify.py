@@ -4,6 +4,7 @@ Kao et al., on the same images' clean versions), one JSON per rectifier."""
 from __future__ import annotations
 
 import sys
+import time
 
 from .. import runtime
 
@@ -31,37 +32,18 @@ def per_image(res: dict) -> list[float]:
     return (hits if res["aggregate"] == "vote" else hits.mean(0)).tolist()
 
 
-def chosen(x, adv: dict, n_rectify: int) -> dict:
-    """The images a rectify job works on: the first ``n_rectify`` (0: all) successful adversarial examples of
-    the attack job's tensors ``adv`` and their clean versions from the test images ``x`` (N, C, H, W).
-    Returns {"x_adv", "x_clean" (n, C, H, W) in [0, 1], "y", "label_adv", "label_clean", "index" (n,) int64
-    (test-split indices), "sample_id" (n,) (data-set ids, as in the explanation cache), "n_successful"}."""
-    import torch
-
-    ok = adv["success"].bool()
-    sel = torch.nonzero(ok).flatten()
-    if n_rectify:
-        sel = sel[:n_rectify]
-    return {"x_adv": adv["x_adv"][sel], "x_clean": x[adv["index"][sel]], "y": adv["y"][sel],
-            "label_adv": adv["pred_adv"][sel], "label_clean": adv["pred_clean"][sel], "index": adv["index"][sel],
-            "sample_id": adv["ids"][sel],
-            "n_successful": int(ok.sum())}
-
-
 def run(a) -> None:
     timer = runtime.Timer()
     with timer("load"):
         from ..io import write_json
         from ..rectifiers import evaluate, source_file
-        from ._attacked import load_attacked, spec_for_output
+        from ._attacked import chosen, load_attacked, spec_for_output
 
         device, model, x, adv = load_attacked(a)
         c = chosen(x, adv, a.n_rectify)
         x_adv, x_clean, y, label_adv, label_clean = c["x_adv"], c["x_clean"], c["y"], c["label_adv"], c["label_clean"]
         sel = c["index"]
         print(f"{a.attack}: rectifying {len(sel)} of {c['n_successful']} successful adversarial examples", file=sys.stderr)
-    import time
-
     for out in a.outputs:
         name, spec = spec_for_output(out, a.rectifiers, "rectifier")
         t0 = time.perf_counter()

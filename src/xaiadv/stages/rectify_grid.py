@@ -16,8 +16,8 @@ def run(a) -> None:
 
         from ..io import atomic_path
         from ..rectifiers.cam import grid
-        from ._attacked import load_attacked
-        from .rectify import chosen
+        from ..rectifiers.base import method_params
+        from ._attacked import chosen, load_attacked
 
         device, model, x, adv = load_attacked(a)
         c = chosen(x, adv, a.n_rectify)
@@ -26,8 +26,7 @@ def run(a) -> None:
               f"rectifiers {', '.join(a.rectifiers)}", file=sys.stderr)
     rows = []
     for k, (name, spec) in enumerate(a.rectifiers.items()):
-        params = {key: v for key, v in spec.items() if key not in ("method", "datasets", "per_dataset",
-                                                                    "intensity", "percentage")}
+        params = {key: v for key, v in method_params(spec).items() if key not in ("intensity", "percentage")}
         if g.get("repeats"):
             params["repeats"] = g["repeats"]
         for variant, xs, lab in (("adversarial", c["x_adv"], c["label_adv"]), ("clean", c["x_clean"], c["label_clean"])):

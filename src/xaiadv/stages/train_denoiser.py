@@ -32,6 +32,6 @@ def run(a) -> None:
         model, losses = train_denoiser(x, **train, seed=a.seed, device=device)
     print(f"{a.dataset}: denoiser on {len(x)} images, MSE per epoch {[round(v, 5) for v in losses]}", file=sys.stderr)
     with timer("write"):
-        save_denoiser(a.out, model, {"channels": int(x.shape[1]), "width": int(train.get("width", 16)),
+        save_denoiser(a.out, model, {"channels": int(x.shape[1]), "width": model.net[0].out_channels,
                                      "dataset": a.dataset, "spec": spec, "n_train": len(x), "losses": losses})
     timer.report("train_denoiser", dataset=a.dataset, n=len(x))
