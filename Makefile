@@ -46,6 +46,7 @@ bench: venv
 	$(BIN)/python benchmarks/bench_igos.py
 	$(BIN)/python benchmarks/bench_dag.py
 
+# Outputs of the default config (results/; another config's root is its results_dir, e.g. results-reference/).
 clean:
 	rm -rf results/data results/models results/attacks results/explanations results/detection results/rectify \
-	  results/endtoend results/tables results/figures results/report results/logs .snakemake
+	  results/endtoend results/tables results/figures results/report results/logs results/sweeps .snakemake

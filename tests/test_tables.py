@@ -20,8 +20,8 @@ def test_paper_numbers_are_data_with_citations():
         df = papers.load(key)
         assert {"table", "dataset", "metric", "value", "citation"} <= set(df.columns)
         assert df.citation.str.len().min() > 5
-    v, cite = papers.lookup(papers.load("saito2020"), "table2", "imagenet", "detection_accuracy", "untargeted")
-    assert v == pytest.approx(99.81) and "Saito" in cite
+    p = papers.lookup(papers.load("saito2020"), "table2", "imagenet", "detection_accuracy:forest", "bim_untargeted")
+    assert p.value == pytest.approx(0.9981) and "Saito" in p.citation
 
 
 def test_tables_from_stage_outputs(tmp_path):
@@ -31,12 +31,16 @@ def test_tables_from_stage_outputs(tmp_path):
     df = kao_table1({("mnist", "mnist_cnn"): str(m)}, tmp_path / "k.csv", tmp_path / "k.md")
     assert df.accuracy.tolist() == [0.987]
     md = (tmp_path / "k.md").read_text()
-    assert "98.7 [98.5, 98.9]" in md and "n/t" in md
+    # the paper's 99.5% beside ours, outside our interval, 0.8 points above
+    assert "98.7 [98.5, 98.9]" in md and "99.5 (ours -0.8 pts, outside our CI)" in md and "n/t" not in md
     s = tmp_path / "s.json"
     s.write_text(json.dumps({"spec": {"method": "bim", "norm": "Linf", "eps": 0.1, "target": "random"},
                              "success": {"rate": 0.5, "n": 4, "lo": 0.0, "hi": 1.0}, "mean_l2": 1.0, "mean_linf": 0.1}))
     df = saito_table1({("imagenet", "effnet_lite0", "bim_targeted_random"): str(s)}, tmp_path / "s.csv", tmp_path / "s.md")
-    assert pd.read_csv(tmp_path / "s.csv").success_rate.tolist() == [0.5]
+    t = pd.read_csv(tmp_path / "s.csv")
+    assert t.success_rate.tolist() == [0.5] and t.paper_success_rate.tolist() == [pytest.approx(0.9841)]
+    assert t.paper_success_rate_inside_ci.tolist() == [True]
+    assert "50.0 [0.0, 100.0] (small n=4)" in (tmp_path / "s.md").read_text()
 
 
 def test_kao_cam_grid_figure_labels_each_panel_with_its_own_grid(tmp_path, monkeypatch):

@@ -1,10 +1,10 @@
 rule attack:
     output:
-        tensors="results/attacks/{dataset}/{model}/{attack}.safetensors",
-        summary="results/attacks/{dataset}/{model}/{attack}.json",
+        tensors=R("attacks/{dataset}/{model}/{attack}.safetensors"),
+        summary=R("attacks/{dataset}/{model}/{attack}.json"),
     input:
-        model="results/models/{dataset}/{model}/model.safetensors",
-        test="results/data/{dataset}/test.safetensors",
+        model=R("models/{dataset}/{model}/model.safetensors"),
+        test=R("data/{dataset}/test.safetensors"),
         code=lambda wc: code("stages/attack.py", "attacks/base.py", f"attacks/{config['attacks'][wc.attack]['method']}.py"),
     params:
         spec=lambda wc: as_json(xcfg.attack_spec(config, wc.attack, wc.dataset)),
@@ -13,7 +13,7 @@ rule attack:
         seed=config["seed"],
         device=config["device"],
     log:
-        "results/logs/attack/{dataset}/{model}/{attack}.log",
+        R("logs/attack/{dataset}/{model}/{attack}.log"),
     threads: config["threads"]
     resources:
         mem_mb=RES["mem_mb"],

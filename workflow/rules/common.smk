@@ -26,6 +26,14 @@ os.environ.update(XAIADV_SRC=str(SRC))
 _sdm = {str(m).lower() for m in getattr(workflow.deployment_settings, "deployment_method", ())}
 os.environ.update(XAIADV_PYTHON="python" if any("conda" in m for m in _sdm) else sys.executable)
 RES = config["resources"]
+# One output root per config (config key results_dir, default "results"): two configs run in one
+# checkout never write over each other's files.
+OUT = config["results_dir"].rstrip("/") or "."
+
+
+def R(path):
+    """``path`` under this config's output root (``results_dir``)."""
+    return f"{OUT}/{path}"
 
 
 wildcard_constraints:
@@ -33,7 +41,7 @@ wildcard_constraints:
     model="[A-Za-z0-9_\-]+",
     attack="[A-Za-z0-9_\-]+",
     explainer="[A-Za-z0-9_\-]+",
-    table="|".join(TABLES),  # not "summary" (rule summary writes results/tables/summary.csv)
+    table="|".join(TABLES),  # not "summary" (rule summary writes <results_dir>/tables/summary.csv)
     figure="|".join(FIGURES),
     rectifier="|".join(config["rectifiers"]) or "-",
 
@@ -68,7 +76,7 @@ def all_attack_jobs():
 
 def all_explanations():
     return [
-        f"results/explanations/{d}/{m}/{a}/{e}.parquet"
+        R(f"explanations/{d}/{m}/{a}/{e}.parquet")
         for d, m in xcfg.model_pairs(config)
         for a in xcfg.explained_attacks(config, d)
         for e in config["explainers"]
@@ -78,13 +86,13 @@ def all_explanations():
 def all_tables():
     tables = [t for t in config["tables"] if t not in FIGURES]
     figures = [t for t in config["tables"] if t in FIGURES]
-    return expand("results/tables/{table}.{ext}", table=tables, ext=["csv", "md"]) + expand(
-        "results/figures/{figure}.png", figure=figures
-    ) + (["results/tables/summary.csv", "results/report/summary.rst"] if tables else [])
+    return expand(R("tables/{table}.{ext}"), table=tables, ext=["csv", "md"]) + expand(
+        R("figures/{figure}.png"), figure=figures
+    ) + ([R("tables/summary.csv"), R("report/summary.rst")] if tables else [])
 
 
 def summary_inputs():
-    return {t: f"results/tables/{t}.csv" for t in config["tables"] if t not in FIGURES}
+    return {t: R(f"tables/{t}.csv") for t in config["tables"] if t not in FIGURES}
 
 
 def report_category(name):
@@ -100,7 +108,7 @@ def caption(name):
 
 def denoisers(dataset):
     """{dae rectifier: its denoiser file} for ``dataset`` (rule train_denoiser)."""
-    return {r: f"results/models/{dataset}/denoisers/{r}.safetensors"
+    return {r: R(f"models/{dataset}/denoisers/{r}.safetensors")
             for r, spec in config["rectifiers"].items() if spec["method"] == "dae"}
 
 
@@ -111,25 +119,25 @@ def shap_explainer():
 def figure_items(figure):
     if figure == "saito2020_fig2":
         e = shap_explainer()
-        return [[d, m, a, f"results/explanations/{d}/{m}/{a}/{e}.parquet"]
+        return [[d, m, a, R(f"explanations/{d}/{m}/{a}/{e}.parquet")]
                 for d, m in xcfg.model_pairs(config) for a in xcfg.explained_attacks(config, d)
                 if a in config["detection"]["attacks"]]
     if figure in ("kao2021_fig6", "kao2021_fig7"):
-        return [[d, m, a, f"results/rectify/{d}/{m}/{a}/cam_grid.csv"] for d, m, a in xcfg.grid_jobs(config)]
+        return [[d, m, a, R(f"rectify/{d}/{m}/{a}/cam_grid.csv")] for d, m, a in xcfg.grid_jobs(config)]
     raise ValueError(f"unknown figure {figure!r}")
 
 
 def table_items(table):
     """(keys..., path) per table row, in config order."""
     if table == "kao2021_table1":
-        return [[d, m, f"results/models/{d}/{m}/metrics.json"] for d, m in xcfg.model_pairs(config)]
+        return [[d, m, R(f"models/{d}/{m}/metrics.json")] for d, m in xcfg.model_pairs(config)]
     if table == "saito2020_table1":
-        return [[d, m, a, f"results/attacks/{d}/{m}/{a}.json"] for d, m, a in all_attack_jobs()]
+        return [[d, m, a, R(f"attacks/{d}/{m}/{a}.json")] for d, m, a in all_attack_jobs()]
     if table == "kao2021_table2":
-        return [[d, m, a, r, f"results/rectify/{d}/{m}/{a}/{r}.json"] for d, m, a in xcfg.rectification_jobs(config)
+        return [[d, m, a, r, R(f"rectify/{d}/{m}/{a}/{r}.json")] for d, m, a in xcfg.rectification_jobs(config)
                 for r in config["rectifiers"]]
     if table == "kao2021_endtoend":
-        return [[d, m, a, f"results/endtoend/{d}/{m}/{a}.json"] for d, m, a in xcfg.endtoend_jobs(config)]
+        return [[d, m, a, R(f"endtoend/{d}/{m}/{a}.json")] for d, m, a in xcfg.endtoend_jobs(config)]
     if table == "saito2020_table2":
-        return [[d, m, a, e, f"results/detection/{d}/{m}/{a}/{e}.json"] for d, m, a, e in xcfg.detection_jobs(config)]
+        return [[d, m, a, e, R(f"detection/{d}/{m}/{a}/{e}.json")] for d, m, a, e in xcfg.detection_jobs(config)]
     raise ValueError(f"unknown table {table!r}")

@@ -1,7 +1,7 @@
 rule prepare_dataset:
     output:
-        train="results/data/{dataset}/train.safetensors",
-        test="results/data/{dataset}/test.safetensors",
+        train=R("data/{dataset}/train.safetensors"),
+        test=R("data/{dataset}/test.safetensors"),
     input:
         code("stages/prepare.py", "data/prepare.py", "data/split.py", "data/images.py", "data/folders.py",
              "data/mnist.py", "data/cifar10.py", "data/imagenet.py"),
@@ -9,7 +9,7 @@ rule prepare_dataset:
         spec=lambda wc: as_json(data_spec(wc.dataset)),
         seed=config["seed"],
     log:
-        "results/logs/prepare_dataset/{dataset}.log",
+        R("logs/prepare_dataset/{dataset}.log"),
     threads: 1
     resources:
         mem_mb=4000,
@@ -19,4 +19,4 @@ rule prepare_dataset:
         "../../envs/torch.yaml"
     shell:
         "PYTHONPATH=$XAIADV_SRC${{PYTHONPATH:+:$PYTHONPATH}} $XAIADV_PYTHON -m xaiadv prepare --dataset {wildcards.dataset} --spec {params.spec:q} --seed {params.seed} "
-        "--threads {threads} --out-dir results/data/{wildcards.dataset} > {log} 2>&1"
+        "--threads {threads} --out-dir $(dirname {output.train}) > {log} 2>&1"

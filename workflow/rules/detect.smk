@@ -1,8 +1,8 @@
 rule detect:
     output:
-        "results/detection/{dataset}/{model}/{attack}/{explainer}.json",
+        R("detection/{dataset}/{model}/{attack}/{explainer}.json"),
     input:
-        explanations="results/explanations/{dataset}/{model}/{attack}/{explainer}.parquet",
+        explanations=R("explanations/{dataset}/{model}/{attack}/{explainer}.parquet"),
         code=code("stages/detect.py", "cache.py", "detectors/__init__.py", "detectors/features.py",
                   "detectors/models.py", "detectors/evaluate.py"),
     params:
@@ -10,7 +10,7 @@ rule detect:
         detection=as_json(config["detection"]),
         seed=config["seed"],
     log:
-        "results/logs/detect/{dataset}/{model}/{attack}/{explainer}.log",
+        R("logs/detect/{dataset}/{model}/{attack}/{explainer}.log"),
     threads: 1
     resources:
         mem_mb=4000,

@@ -5,12 +5,12 @@
 # default run importing. Downstream rules still depend on one explainer's file.
 rule explain:
     output:
-        [f"results/explanations/{{dataset}}/{{model}}/{{attack}}/{e}.parquet" for e in config["explainers"]],
+        [R(f"explanations/{{dataset}}/{{model}}/{{attack}}/{e}.parquet") for e in config["explainers"]],
     input:
-        model="results/models/{dataset}/{model}/model.safetensors",
-        test="results/data/{dataset}/test.safetensors",
-        train="results/data/{dataset}/train.safetensors",
-        adv="results/attacks/{dataset}/{model}/{attack}.safetensors",
+        model=R("models/{dataset}/{model}/model.safetensors"),
+        test=R("data/{dataset}/test.safetensors"),
+        train=R("data/{dataset}/train.safetensors"),
+        adv=R("attacks/{dataset}/{model}/{attack}.safetensors"),
         code=code("stages/explain.py", "stages/_attacked.py", "cache.py", "explainers/base.py", "explainers/layers.py",
                   *sorted({f"explainers/{e['method']}.py" for e in config["explainers"].values()})),
     params:
@@ -20,7 +20,7 @@ rule explain:
         seed=config["seed"],
         device=config["device"],
     log:
-        "results/logs/explain/{dataset}/{model}/{attack}.log",
+        R("logs/explain/{dataset}/{model}/{attack}.log"),
     threads: config["threads"]
     resources:
         mem_mb=RES["mem_mb"],

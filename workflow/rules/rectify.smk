@@ -3,11 +3,11 @@
 # reason as `explain` (job start-up rivals a rectifier's compute on a laptop's few hundred digits).
 rule rectify:
     output:
-        [f"results/rectify/{{dataset}}/{{model}}/{{attack}}/{r}.json" for r in config["rectifiers"]],
+        [R(f"rectify/{{dataset}}/{{model}}/{{attack}}/{r}.json") for r in config["rectifiers"]],
     input:
-        model="results/models/{dataset}/{model}/model.safetensors",
-        test="results/data/{dataset}/test.safetensors",
-        adv="results/attacks/{dataset}/{model}/{attack}.safetensors",
+        model=R("models/{dataset}/{model}/model.safetensors"),
+        test=R("data/{dataset}/test.safetensors"),
+        adv=R("attacks/{dataset}/{model}/{attack}.safetensors"),
         denoisers=lambda wc: list(denoisers(wc.dataset).values()),
         code=code("stages/rectify.py", "stages/_attacked.py", "rectifiers/__init__.py", "rectifiers/base.py", "rectifiers/filters.py",
                   "stats.py", *sorted({f"rectifiers/{r['method']}.py" for r in config["rectifiers"].values()})),
@@ -19,7 +19,7 @@ rule rectify:
         seed=config["seed"],
         device=config["device"],
     log:
-        "results/logs/rectify/{dataset}/{model}/{attack}.log",
+        R("logs/rectify/{dataset}/{model}/{attack}.log"),
     threads: config["threads"]
     resources:
         mem_mb=RES["mem_mb"],
@@ -38,11 +38,11 @@ rule rectify:
 # then repeats x cells forward passes).
 rule rectify_grid:
     output:
-        "results/rectify/{dataset}/{model}/{attack}/cam_grid.csv",
+        R("rectify/{dataset}/{model}/{attack}/cam_grid.csv"),
     input:
-        model="results/models/{dataset}/{model}/model.safetensors",
-        test="results/data/{dataset}/test.safetensors",
-        adv="results/attacks/{dataset}/{model}/{attack}.safetensors",
+        model=R("models/{dataset}/{model}/model.safetensors"),
+        test=R("data/{dataset}/test.safetensors"),
+        adv=R("attacks/{dataset}/{model}/{attack}.safetensors"),
         code=code("stages/rectify_grid.py", "stages/_attacked.py", "rectifiers/base.py",
                   "rectifiers/cam.py", "rectifiers/filters.py"),
     params:
@@ -52,7 +52,7 @@ rule rectify_grid:
         seed=config["seed"],
         device=config["device"],
     log:
-        "results/logs/rectify_grid/{dataset}/{model}/{attack}.log",
+        R("logs/rectify_grid/{dataset}/{model}/{attack}.log"),
     threads: config["threads"]
     resources:
         mem_mb=RES["mem_mb"],
@@ -70,10 +70,10 @@ rule rectify_grid:
 # Beyond Kao et al.: the rectifiers behind Saito & Wang's detector (fitted on the attack's other images).
 rule endtoend:
     output:
-        "results/endtoend/{dataset}/{model}/{attack}.json",
+        R("endtoend/{dataset}/{model}/{attack}.json"),
     input:
-        explanations=lambda wc: f"results/explanations/{wc.dataset}/{wc.model}/{wc.attack}/{xcfg.endtoend_setup(config)[0]}.parquet",
-        rectified=[f"results/rectify/{{dataset}}/{{model}}/{{attack}}/{r}.json" for r in config["rectifiers"]],
+        explanations=lambda wc: R(f"explanations/{wc.dataset}/{wc.model}/{wc.attack}/{xcfg.endtoend_setup(config)[0]}.parquet"),
+        rectified=[R(f"rectify/{{dataset}}/{{model}}/{{attack}}/{r}.json") for r in config["rectifiers"]],
         code=code("stages/endtoend.py", "endtoend.py", "cache.py", "stats.py", "detectors/features.py", "detectors/models.py"),
     params:
         detector_name=lambda wc: xcfg.endtoend_setup(config)[1],
@@ -81,7 +81,7 @@ rule endtoend:
         min_images=config["detection"]["min_images"],
         seed=config["seed"],
     log:
-        "results/logs/endtoend/{dataset}/{model}/{attack}.log",
+        R("logs/endtoend/{dataset}/{model}/{attack}.log"),
     threads: 1
     resources:
         mem_mb=4000,

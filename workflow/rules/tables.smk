@@ -1,8 +1,8 @@
 rule tables:
     output:
-        csv=report("results/tables/{table}.csv", category=lambda wc: report_category(wc.table),
+        csv=report(R("tables/{table}.csv"), category=lambda wc: report_category(wc.table),
                    subcategory="Tables", caption="../report/tables.rst"),
-        md="results/tables/{table}.md",
+        md=R("tables/{table}.md"),
     input:
         rows=lambda wc: [item[-1] for item in table_items(wc.table)],
         code=code("stages/tables.py", "tables/__init__.py", "tables/render.py", "tables/kao2021.py", "tables/saito2020.py",
@@ -11,7 +11,7 @@ rule tables:
         rows=lambda wc: as_json(table_items(wc.table)),
         caption=lambda wc: caption(wc.table),
     log:
-        "results/logs/tables/{table}.log",
+        R("logs/tables/{table}.log"),
     threads: 1
     resources:
         mem_mb=1000,
@@ -26,7 +26,7 @@ rule tables:
 
 rule figure:
     output:
-        report("results/figures/{figure}.png", category=lambda wc: report_category(wc.figure),
+        report(R("figures/{figure}.png"), category=lambda wc: report_category(wc.figure),
                subcategory="Figures", caption="../report/figures.rst"),
     input:
         rows=lambda wc: [item[-1] for item in figure_items(wc.figure)],
@@ -35,7 +35,7 @@ rule figure:
         rows=lambda wc: as_json(figure_items(wc.figure)),
         caption=lambda wc: caption(wc.figure),
     log:
-        "results/logs/figure/{figure}.log",
+        R("logs/figure/{figure}.log"),
     threads: 1
     resources:
         mem_mb=2000,
@@ -51,15 +51,15 @@ rule figure:
 # The report's top page (workflow/report/workflow.rst includes the RST) and its first category.
 rule summary:
     output:
-        csv=report("results/tables/summary.csv", category="0. Paper vs reproduced", caption="../report/summary.rst"),
-        rst="results/report/summary.rst",
+        csv=report(R("tables/summary.csv"), category="0. Paper vs reproduced", caption="../report/summary.rst"),
+        rst=R("report/summary.rst"),
     input:
         tables=lambda wc: list(summary_inputs().values()),
         code=code("stages/summary.py", "tables/__init__.py", "tables/summary.py"),
     params:
         tables=lambda wc: as_json(summary_inputs()),
     log:
-        "results/logs/summary/summary.log",
+        R("logs/summary/summary.log"),
     threads: 1
     resources:
         mem_mb=1000,

@@ -1,10 +1,10 @@
 rule train_classifier:
     output:
-        model="results/models/{dataset}/{model}/model.safetensors",
-        metrics="results/models/{dataset}/{model}/metrics.json",
+        model=R("models/{dataset}/{model}/model.safetensors"),
+        metrics=R("models/{dataset}/{model}/metrics.json"),
     input:
-        train="results/data/{dataset}/train.safetensors",
-        test="results/data/{dataset}/test.safetensors",
+        train=R("data/{dataset}/train.safetensors"),
+        test=R("data/{dataset}/test.safetensors"),
         code=code("stages/train.py", "train.py", "stats.py", "models/registry.py", "models/normalize.py",
                   "models/cnn.py", "models/imagenet.py"),
     params:
@@ -12,7 +12,7 @@ rule train_classifier:
         seed=config["seed"],
         device=config["device"],
     log:
-        "results/logs/train_classifier/{dataset}/{model}.log",
+        R("logs/train_classifier/{dataset}/{model}.log"),
     threads: config["threads"]
     resources:
         mem_mb=RES["mem_mb"],
@@ -22,23 +22,23 @@ rule train_classifier:
         "../../envs/torch.yaml"
     shell:
         "PYTHONPATH=$XAIADV_SRC${{PYTHONPATH:+:$PYTHONPATH}} $XAIADV_PYTHON -m xaiadv train --dataset {wildcards.dataset} --model {wildcards.model} --spec {params.spec:q} "
-        "--data-dir results/data/{wildcards.dataset} --seed {params.seed} --threads {threads} --device {params.device} "
+        "--data-dir $(dirname {input.train}) --seed {params.seed} --threads {threads} --device {params.device} "
         "--out-model {output.model} --out-metrics {output.metrics} > {log} 2>&1"
 
 
 # Kao et al.'s denoising-autoencoder baseline: one denoiser per data set and `dae` rectifier.
 rule train_denoiser:
     output:
-        "results/models/{dataset}/denoisers/{rectifier}.safetensors",
+        R("models/{dataset}/denoisers/{rectifier}.safetensors"),
     input:
-        train="results/data/{dataset}/train.safetensors",
+        train=R("data/{dataset}/train.safetensors"),
         code=code("stages/train_denoiser.py", "rectifiers/dae.py"),
     params:
         spec=lambda wc: as_json(xcfg.rectifier_specs(config, wc.dataset)[wc.rectifier]),
         seed=config["seed"],
         device=config["device"],
     log:
-        "results/logs/train_denoiser/{dataset}/{rectifier}.log",
+        R("logs/train_denoiser/{dataset}/{rectifier}.log"),
     threads: config["threads"]
     resources:
         mem_mb=RES["mem_mb"],

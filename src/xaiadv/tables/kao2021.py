@@ -6,7 +6,7 @@ import pandas as pd
 
 from .. import papers
 from ..io import read_json
-from .render import fmt_pct, write_table
+from .render import fmt_paper, fmt_pct, paper_fields, write_table
 
 
 def table1(metrics_files: dict[tuple[str, str], str], csv_path, md_path) -> pd.DataFrame:
@@ -16,21 +16,23 @@ def table1(metrics_files: dict[tuple[str, str], str], csv_path, md_path) -> pd.D
     for (dataset, model), path in metrics_files.items():
         m = read_json(path)
         acc = m["test_accuracy"]
-        value, cite = papers.lookup(printed, "table1", dataset, "accuracy")
+        p = papers.lookup(printed, "table1", dataset, "accuracy")
         rows.append({"dataset": dataset, "model": model, "arch": m["arch"], "weights": m["weights"],
                      "accuracy": acc["rate"], "ci_lo": acc["lo"], "ci_hi": acc["hi"], "n": acc["n"],
-                     "paper_accuracy": None if value is None else value / 100, "paper_citation": cite})
+                     **paper_fields(p, acc["rate"], acc["lo"], acc["hi"], "paper_accuracy")})
     df = pd.DataFrame(rows)
     md = pd.DataFrame({
         "dataset": df.dataset, "model": df.model, "arch": df.arch, "weights": df.weights,
-        "accuracy % [95% CI]": [fmt_pct(r.accuracy, r.ci_lo, r.ci_hi) for r in df.itertuples()],
-        "n": df.n, "paper %": [fmt_pct(v) for v in df.paper_accuracy]})
+        "accuracy % [95% CI]": [fmt_pct(r.accuracy, r.ci_lo, r.ci_hi, r.n) for r in df.itertuples()],
+        "n": df.n, "paper %": [fmt_paper(r.paper_accuracy, None, None, r.paper_accuracy_inside_ci,
+                                         r.paper_accuracy_diff_points) for r in df.itertuples()]})
     notes = [
         "Accuracy on the data set's prepared test split (n images); 95% percentile-bootstrap interval.",
         "Architectures: the paper's 'simple CNN' layers are not given; we use the classic Keras example CNNs (deviation).",
         "ImageNet: pretrained weights; n is the number of evaluation images configured (20 foolbox images by default), "
         "not the 50,000-image validation set.",
-        "paper %: 'n/t' = not transcribed from the paper yet (src/xaiadv/papers/kao2021.csv).",
+        "paper %: Kao et al.'s Table I (src/xaiadv/papers/kao2021.csv); their ImageNet model is a ResNet on a "
+        "15-class Mini-ImageNet, ours a 1,000-class model, so that row compares different tasks.",
     ]
     write_table(csv_path, md_path, "Kao et al. (2021), Table I: classifier accuracy", df, md, notes)
     return df
@@ -47,22 +49,25 @@ def table2(rectify_files: dict[tuple[str, str, str, str], str], csv_path, md_pat
     rows = []
     for (dataset, model, attack, rectifier), path in rectify_files.items():
         r = read_json(path)
-        value, cite = papers.lookup(printed, "table2", dataset, f"rectified_accuracy:{rectifier}", attack)
+        p = papers.lookup(printed, "table2", dataset, f"rectified_accuracy:{rectifier}", attack)
         if r.get("skipped"):  # e.g. a denoiser without training images
             rows.append({"dataset": dataset, "model": model, "attack": attack, "rectifier": rectifier,
                          "method": r["method"], "n": 0, "skipped": r["skipped"],
-                         "paper_rectified_accuracy": None if value is None else value / 100, "paper_citation": cite})
+                         **paper_fields(p, None, None, None, "paper_rectified_accuracy")})
             continue
         adv, clean = r["adversarial"], r["clean"]
         rows.append({"dataset": dataset, "model": model, "attack": attack, "rectifier": rectifier, "method": r["method"],
                      "rectified_accuracy": adv["rate"], "ci_lo": adv["lo"], "ci_hi": adv["hi"], "n": adv["n"],
                      "std_over_repeats": adv.get("std_over_repeats"), "clean_accuracy": clean["rate"],
-                     "clean_lo": clean["lo"], "clean_hi": clean["hi"],
-                     "paper_rectified_accuracy": None if value is None else value / 100, "paper_citation": cite})
+                     "clean_lo": clean["lo"], "clean_hi": clean["hi"], "n_clean": clean["n"],
+                     **paper_fields(p, adv["rate"], adv["lo"], adv["hi"], "paper_rectified_accuracy")})
     df = pd.DataFrame(rows)
     if df.empty:
         df = pd.DataFrame(columns=["dataset", "model", "attack", "rectifier", "rectified_accuracy", "ci_lo", "ci_hi", "n",
-                                   "std_over_repeats", "clean_accuracy", "clean_lo", "clean_hi", "paper_rectified_accuracy"])
+                                   "std_over_repeats", "clean_accuracy", "clean_lo", "clean_hi", "n_clean",
+                                   "paper_rectified_accuracy", "paper_rectified_accuracy_lo", "paper_rectified_accuracy_hi",
+                                   "paper_rectified_accuracy_citation", "paper_rectified_accuracy_inside_ci",
+                                   "paper_rectified_accuracy_diff_points"])
 
     if "skipped" not in df:
         df["skipped"] = None
@@ -70,16 +75,18 @@ def table2(rectify_files: dict[tuple[str, str, str, str], str], csv_path, md_pat
     def acc(r):
         if isinstance(r.skipped, str):
             return "skipped"
-        s = fmt_pct(r.rectified_accuracy, r.ci_lo, r.ci_hi)
+        s = fmt_pct(r.rectified_accuracy, r.ci_lo, r.ci_hi, r.n)
         sd = r.std_over_repeats
         return s + (f" (sd {100 * sd:.1f})" if sd is not None and sd == sd else "")
 
     md = pd.DataFrame({
         "dataset": df.dataset, "model": df.model, "attack": df.attack, "rectifier": df.rectifier,
         "adversarial -> true % [95% CI]": [acc(r) for r in df.itertuples()],
-        "clean kept % [95% CI]": ["skipped" if isinstance(r.skipped, str) else fmt_pct(r.clean_accuracy, r.clean_lo, r.clean_hi)
-                                  for r in df.itertuples()],
-        "n": df.n, "paper %": [fmt_pct(v) for v in df.paper_rectified_accuracy]})
+        "clean kept % [95% CI]": ["skipped" if isinstance(r.skipped, str) else
+                                  fmt_pct(r.clean_accuracy, r.clean_lo, r.clean_hi, r.n_clean) for r in df.itertuples()],
+        "n": df.n, "paper %": [fmt_paper(r.paper_rectified_accuracy, r.paper_rectified_accuracy_lo,
+                                         r.paper_rectified_accuracy_hi, r.paper_rectified_accuracy_inside_ci,
+                                         r.paper_rectified_accuracy_diff_points) for r in df.itertuples()]})
     notes = [
         "Rectified accuracy: fraction of the successful adversarial examples (the first n_rectify per attack) whose "
         "rectified prediction is the true label; the paper assumes a perfect detector, so does this column.",
@@ -91,7 +98,8 @@ def table2(rectify_files: dict[tuple[str, str, str, str], str], csv_path, md_pat
         "(config comments); paper scale in config/paper.yaml.",
         "dae: our conv denoising autoencoder (architecture and noise not given in the paper), trained per data set "
         "on its train split; 'skipped' where the data set has none (the default's 20 foolbox ImageNet images).",
-        "paper %: 'n/t' = not transcribed from the paper yet (src/xaiadv/papers/kao2021.csv).",
+        "paper %: Kao et al.'s Table I (src/xaiadv/papers/kao2021.csv); their ImageNet model is a ResNet on a "
+        "15-class Mini-ImageNet, ours a 1,000-class model, so that row compares different tasks.",
     ]
     write_table(csv_path, md_path, "Kao et al. (2021), Table II: rectified accuracy of adversarial examples", df, md, notes)
     return df
@@ -125,9 +133,9 @@ def endtoend(files: dict[tuple[str, str, str], str], csv_path, md_path) -> pd.Da
         "rectifier": ["(skipped: " + s + ")" if k else r for r, s, k in zip(df.rectifier, df.skipped, sk)],
         "detector TPR / FPR %": ["" if k else f"{100 * t:.0f} / {100 * f:.0f}" for t, f, k in zip(df.tpr, df.fpr, sk)],
         "oracle adv. % (Table II)": ["" if k else fmt_pct(v) for v, k in zip(df.oracle_adversarial, sk)],
-        "end-to-end adv. % [95% CI]": ["" if k else fmt_pct(r.adversarial, r.adv_lo, r.adv_hi)
+        "end-to-end adv. % [95% CI]": ["" if k else fmt_pct(r.adversarial, r.adv_lo, r.adv_hi, r.n)
                                        for r, k in zip(df.itertuples(), sk)],
-        "end-to-end clean % [95% CI]": ["" if k else fmt_pct(r.clean, r.clean_lo, r.clean_hi)
+        "end-to-end clean % [95% CI]": ["" if k else fmt_pct(r.clean, r.clean_lo, r.clean_hi, r.n)
                                         for r, k in zip(df.itertuples(), sk)],
         "n": df.n})
     notes = [

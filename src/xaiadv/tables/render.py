@@ -9,13 +9,48 @@ import pandas as pd
 from ..io import write_text
 
 
-def fmt_pct(rate: float | None, lo: float | None = None, hi: float | None = None) -> str:
-    """``"97.0 [95.1, 98.6]"`` (percent) or ``"n/t"`` when there is no number."""
-    if rate is None or rate != rate:
-        return "n/t"
+# A rate on fewer examples than this is marked in every Markdown table ("small n"), never printed bare.
+SMALL_N = 30
+
+
+def _num(v) -> bool:
+    return v is not None and v == v
+
+
+def fmt_pct(rate: float | None, lo: float | None = None, hi: float | None = None, n: int | None = None) -> str:
+    """``"97.0 [95.1, 98.6]"`` (percent), ``"—"`` when there is no number; a rate on ``n`` < :data:`SMALL_N`
+    examples gets the mark ``" (small n=12)"``."""
+    if not _num(rate):
+        return "—"
     s = f"{100 * rate:.1f}"
-    if lo is not None and lo == lo:
+    if _num(lo):
         s += f" [{100 * lo:.1f}, {100 * hi:.1f}]"
+    if _num(n) and int(n) < SMALL_N:
+        s += f" (small n={int(n)})"
+    return s
+
+
+def paper_fields(printed, ours: float | None, lo: float | None, hi: float | None, prefix: str = "paper") -> dict:
+    """Columns comparing our rate (with its 95% interval) with a printed cell (:class:`xaiadv.papers.Printed`):
+    the paper's number and spread, its citation, whether it lies inside our interval, ours - paper in points."""
+    from ..papers import compare
+
+    inside, diff = compare(ours, lo, hi, printed.value)
+    return {prefix: printed.value, f"{prefix}_lo": printed.lo, f"{prefix}_hi": printed.hi,
+            f"{prefix}_citation": printed.citation, f"{prefix}_inside_ci": inside, f"{prefix}_diff_points": diff}
+
+
+def fmt_paper(value, lo=None, hi=None, inside=None, diff=None) -> str:
+    """The printed number beside ours: ``"85.2 (ours -12.3 pts, outside)"``; ``"—"`` where the paper prints no
+    such cell. A printed spread shows as ``"28.0 [23.0, 38.0]"``."""
+    if not _num(value):
+        return "—"
+    s = f"{100 * value:.1f}"
+    if _num(lo) or _num(hi):
+        s += f" [{100 * (lo if _num(lo) else value):.1f}, {100 * (hi if _num(hi) else value):.1f}]"
+    if _num(diff):
+        where = "" if inside is None or inside != inside else (", inside our CI" if inside else ", outside our CI")
+        s += f" (ours {diff:+.1f} pts{where})"
     return s
 
 

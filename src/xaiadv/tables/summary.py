@@ -18,23 +18,27 @@ def summarize(table_csvs: dict[str, str | Path]) -> pd.DataFrame:
         df = pd.read_csv(path)
         ours, lo, hi, paper = COMPARE.get(name, (None, None, None, None))
         printed = df[df[paper].notna() & df[ours].notna()] if paper in df else df.iloc[0:0]
-        inside = ((printed[paper] >= printed[lo]) & (printed[paper] <= printed[hi])).sum() if len(printed) else 0
+        inside_col = f"{paper}_inside_ci"
+        inside = int((printed[inside_col] == True).sum()) if inside_col in printed else 0  # noqa: E712 (NaN-safe)
+        diffs = (100 * (printed[ours] - printed[paper])) if len(printed) else pd.Series(dtype=float)
         key, what, deviations = CAPTIONS.get(name, (name.split("_")[0], name, []))
         rows.append({"paper": PAPERS.get(key, key), "table": name, "what": what, "rows": len(df),
-                     "with_paper_number": len(printed), "paper_inside_our_ci": int(inside),
-                     "median_abs_diff_points": float((100 * (printed[ours] - printed[paper]).abs()).median())
-                     if len(printed) else None,
+                     "with_paper_number": len(printed), "paper_inside_our_ci": inside,
+                     "median_abs_diff_points": float(diffs.abs().median()) if len(printed) else None,
+                     "median_diff_points": float(diffs.median()) if len(printed) else None,
                      "deviations": " ".join(deviations)})
     return pd.DataFrame(rows)
 
 
 def to_rst(df: pd.DataFrame) -> str:
     """The summary as an RST list-table (for the report's top page)."""
-    head = ["Paper", "Table", "Rows", "With a paper number", "Paper number inside our 95% CI", "Median abs. difference (points)"]
+    head = ["Paper", "Table", "Rows", "With a paper number", "Paper number inside our 95% CI",
+            "Median abs. difference (points)", "Median ours - paper (points)"]
     lines = [".. list-table:: Paper vs reproduced", "   :header-rows: 1", ""]
     cell = lambda v: "n/a" if v is None or v != v else (f"{v:.1f}" if isinstance(v, float) else str(v))  # noqa: E731
     for i, r in enumerate([head] + [[r.paper, f"{r.table}: {r.what}", r.rows, r.with_paper_number,
-                                     r.paper_inside_our_ci, cell(r.median_abs_diff_points)] for r in df.itertuples()]):
+                                     r.paper_inside_our_ci, cell(r.median_abs_diff_points),
+                                     cell(r.median_diff_points)] for r in df.itertuples()]):
         lines += [f"   * - {cell(r[0])}"] + [f"     - {cell(v)}" for v in r[1:]]
     return "\n".join(lines) + "\n"
 

@@ -1,0 +1,28 @@
+"""The printed-cell keys a config's tables look up: what ``src/xaiadv/papers/<key>.csv`` must match.
+
+A paper CSV row that no table of a full config looks up is a comparison silently dropped (a renamed
+attack, rectifier or detector); ``tests/test_papers.py`` checks every row against
+:func:`cell_keys` of ``config/paper.yaml``.
+"""
+
+from __future__ import annotations
+
+from .. import config as xcfg
+
+
+def cell_keys(config: dict) -> set[tuple[str, str, str, str, str]]:
+    """``{(paper, table, dataset, attack, metric)}`` that the tables of a validated ``config`` look up,
+    with the same keys as :func:`xaiadv.papers.lookup` (``attack`` "" where a table has no attack axis)."""
+    keys = set()
+    for d, _m in xcfg.model_pairs(config):
+        keys.add(("kao2021", "table1", d, "", "accuracy"))
+        for a in xcfg.attacks_for(config, d):
+            keys.add(("saito2020", "table1", d, a, "attack_success"))
+    for d, _m, a in xcfg.rectification_jobs(config):
+        for r in config["rectifiers"]:
+            keys.add(("kao2021", "table2", d, a, f"rectified_accuracy:{r}"))
+    for d, _m, a, e in xcfg.detection_jobs(config):
+        if config["explainers"][e]["method"] == "expected_gradients":
+            for det in config["detectors"]:
+                keys.add(("saito2020", "table2", d, a, f"detection_accuracy:{det}"))
+    return keys

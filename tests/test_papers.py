@@ -1,0 +1,60 @@
+"""The papers' printed numbers (src/xaiadv/papers/*.csv) against the tables that compare them."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from xaiadv import config as xcfg
+from xaiadv import papers
+from xaiadv.tables.keys import cell_keys
+from xaiadv.tables.render import SMALL_N, fmt_paper, fmt_pct
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_printed_cell_is_looked_up_by_a_table_of_the_paper_config():
+    """A renamed attack / rectifier / detector would silently drop a comparison: every CSV row must be a key
+    that a table of config/paper.yaml looks up (and so appears beside our number)."""
+    keys = cell_keys(xcfg.load(ROOT / "config" / "paper.yaml"))
+    for key in ("kao2021", "saito2020"):
+        df = papers.load(key)
+        assert df.value.notna().all(), f"{key}.csv: a cell without a value"
+        rows = {(key, r.table, r.dataset, r.attack, r.metric) for r in df.itertuples()}
+        assert not rows - keys, f"{key}.csv rows no table looks up: {sorted(rows - keys)[:5]}"
+
+
+def test_transcription_counts_and_spot_values():
+    """Kao: Table I (3 data sets) and Table II (3 data sets x 10 defenses x 7 attacks); Saito: Tables 1 and 2
+    (3 attacks, LR and RF), each also for the released-code form of the attack. Spot values from the text."""
+    kao, saito = papers.load("kao2021"), papers.load("saito2020")
+    assert len(kao[kao.table == "table1"]) == 3 and len(kao[kao.table == "table2"]) == 3 * 10 * 7
+    assert len(saito) == 2 * (3 + 6)
+    assert papers.lookup(kao, "table1", "mnist", "accuracy").value == pytest.approx(0.995)
+    p = papers.lookup(kao, "table2", "mnist", "rectified_accuracy:igos", "cw_l2")
+    assert p.value == pytest.approx(0.969) and "Table II" in p.citation and "CW L2" in p.citation
+    rd = papers.lookup(kao, "table2", "imagenet", "rectified_accuracy:random_deletion", "pgd_l2")
+    assert (rd.value, rd.lo, rd.hi) == pytest.approx((0.26, 0.19, 0.44))
+    assert papers.lookup(kao, "table2", "cifar10", "rectified_accuracy:jpeg", "bim_l2").value == 0.0
+    s = papers.lookup(saito, "table2", "imagenet", "detection_accuracy:forest", "bim_targeted_second")
+    assert s.value == pytest.approx(0.9987) and "Random Forest" in s.citation
+    assert papers.lookup(saito, "table1", "mnist", "attack_success", "bim_untargeted") == papers.NONE
+
+
+def test_compare_and_small_n_marking():
+    assert papers.compare(0.5, 0.4, 0.6, 0.55) == (True, pytest.approx(-5.0))
+    assert papers.compare(0.5, 0.4, 0.6, 0.9) == (False, pytest.approx(-40.0))
+    assert papers.compare(None, None, None, 0.9) == (None, None)
+    assert fmt_pct(0.5, 0.2, 0.8, n=12) == "50.0 [20.0, 80.0] (small n=12)"
+    assert "small" not in fmt_pct(0.5, 0.4, 0.6, n=SMALL_N)
+    assert fmt_paper(0.9, inside=False, diff=-40.0) == "90.0 (ours -40.0 pts, outside our CI)"
+    assert fmt_paper(None) == "—"
+
+
+def test_bad_paper_csv_is_a_clear_error(tmp_path, monkeypatch):
+    src = papers.load("saito2020")
+    bad = pd.concat([src, src.iloc[:1]])
+    bad.to_csv(tmp_path / "dup.csv", index=False)
+    monkeypatch.setattr(papers, "DIR", tmp_path)
+    with pytest.raises(ValueError, match="dup.csv: cell .*appears 2 times"):
+        papers.load("dup")
