@@ -111,10 +111,50 @@ def test_imagenet_real_archive_labels_follow_synsets(effnet):
 def test_imagenet_folder_errors(tmp_path):
     from xaiadv.data.imagenet import load_imagenet_folder
 
-    (tmp_path / "n01440764").mkdir()
-    (tmp_path / "n01440764" / "a.JPEG").write_bytes(_png((1, 2, 3)))
-    with pytest.raises(ValueError, match="no synsets.txt"):
+    (tmp_path / "n99999999").mkdir()
+    (tmp_path / "n99999999" / "a.JPEG").write_bytes(_png((1, 2, 3)))
+    with pytest.raises(ValueError, match="n99999999.*not a wnid of the standard ILSVRC-2012 classes"):
         load_imagenet_folder(tmp_path)
     (tmp_path / "synsets.txt").write_text("".join(f"n{i:08d} c{i}\n" for i in range(999)))
     with pytest.raises(ValueError, match="expected 1000 classes"):
         load_imagenet_folder(tmp_path)
+
+
+@pytest.mark.skipif(not (shared_data() / "imagenet-sample-500.tar").exists(), reason="shared ImageNet sample absent")
+def test_ilsvrc_val_folder_without_synsets_grayscale_and_cmyk(tmp_path, effnet):
+    """A plain ILSVRC-2012 validation folder (<wnid>/*.JPEG, no synsets.txt) loads with the standard class
+    indices (sorted wnids = torchvision's index); real photos saved as grayscale and CMYK JPEGs decode to RGB."""
+    import tarfile
+
+    import torch
+    from PIL import Image
+
+    from xaiadv.data.imagenet import load_imagenet_folder, standard_synsets
+
+    wnids, _ = standard_synsets()
+    assert wnids == sorted(wnids) and len(set(wnids)) == 1000
+    with tarfile.open(shared_data() / "imagenet-sample-500.tar") as tf:
+        members = sorted((m for m in tf if m.isreg() and m.name.endswith(".JPEG")), key=lambda m: m.name)[:6]
+        for m in members:
+            wnid = m.name.split("/")[-2]
+            (tmp_path / "val" / wnid).mkdir(parents=True, exist_ok=True)
+            (tmp_path / "val" / wnid / "ILSVRC2012_val_a.JPEG").write_bytes(tf.extractfile(m).read())
+    gray_wnid, cmyk_wnid = members[0].name.split("/")[-2], members[1].name.split("/")[-2]
+    for wnid, mode in ((gray_wnid, "L"), (cmyk_wnid, "CMYK")):
+        src = tmp_path / "val" / wnid / "ILSVRC2012_val_a.JPEG"
+        with Image.open(src) as im:
+            im.convert(mode).save(tmp_path / "val" / wnid / "ILSVRC2012_val_b.JPEG", quality=95)
+        with Image.open(tmp_path / "val" / wnid / "ILSVRC2012_val_b.JPEG") as im:
+            assert im.mode == mode
+    s = load_imagenet_folder(tmp_path / "val")
+    assert s.x.shape == (8, 3, 224, 224)
+    # class-balanced order: each class's first image, then the second images of the two classes that have one
+    assert s.y.tolist()[:6] == [wnids.index(m.name.split("/")[-2]) for m in members]
+    gray = s.x[[i for i in range(8) if s.y[i] == wnids.index(gray_wnid)][1]]
+    assert (gray[0] == gray[1]).all() and (gray[1] == gray[2]).all()  # grayscale -> three equal channels
+    cmyk = s.x[[i for i in range(8) if s.y[i] == wnids.index(cmyk_wnid)][1]]
+    rgb = s.x[[i for i in range(8) if s.y[i] == wnids.index(cmyk_wnid)][0]]
+    assert abs(cmyk.astype(float) - rgb.astype(float)).mean() < 20  # the same photo, through CMYK and back
+    with torch.no_grad():
+        pred = effnet(torch.from_numpy(s.x).float() / 255).argmax(1).numpy()
+    assert (pred == s.y).mean() >= 0.5  # standard indices: the pretrained model agrees with the folder labels

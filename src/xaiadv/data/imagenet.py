@@ -1,6 +1,9 @@
 """ImageNet (ILSVRC-2012) evaluation images: any ``<wnid>/*.JPEG`` folder or archive, or foolbox's 20.
 
-Preprocessing is the standard one: shorter side resized to 256, centre crop 224.
+Preprocessing is the standard one: shorter side resized to 256, centre crop 224. Class indices: a
+``synsets.txt`` in the folder if there is one, else the 1,000 standard ILSVRC-2012 wnids shipped with the
+package (``imagenet_synsets.txt``: sorted wnids, which is the class index of torchvision's and timm's
+pretrained models), so a plain ILSVRC-2012 validation folder works as it is.
 """
 
 from __future__ import annotations
@@ -35,35 +38,58 @@ def parse_synsets(text: str, name: str = "synsets.txt") -> tuple[list[str], list
     return wnids, names
 
 
-def load_imagenet_folder(path: str | Path, n: int | None = None) -> Split:
-    """Read ``<wnid>/<image>`` files and ``synsets.txt`` from a folder or tar archive.
+STANDARD_SYNSETS = Path(__file__).with_name("imagenet_synsets.txt")
 
-    Returns a split of uint8 (N, 3, 224, 224), labels = class index of the wnid in
-    ``synsets.txt``, in path order; the first ``n`` kept. Raises ``ValueError``
-    naming the file for a missing ``synsets.txt`` or an unknown wnid, and
-    :class:`~xaiadv.data.images.ImageError` for a corrupt image.
+
+def standard_synsets() -> tuple[list[str], list[str]]:
+    """The 1,000 ILSVRC-2012 classes in class-index order (sorted wnids): ``(wnids, names)``."""
+    return parse_synsets(STANDARD_SYNSETS.read_text(encoding="utf-8"), str(STANDARD_SYNSETS))
+
+
+def class_balanced_order(names: list[str]) -> list[str]:
+    """Image paths ordered round-robin over their class folders (every class's first image by name, then
+    every class's second, ...), so the first ``n`` of a 50,000-image validation folder span the classes."""
+    rank, seen = {}, {}
+    for name in sorted(names):
+        wnid = name.split("/")[-2]
+        rank[name] = seen.get(wnid, 0)
+        seen[wnid] = rank[name] + 1
+    return sorted(names, key=lambda p: (rank[p], p.split("/")[-2], p))
+
+
+def load_imagenet_folder(path: str | Path, n: int | None = None) -> Split:
+    """Read ``<wnid>/<image>`` files (and ``synsets.txt`` if present) from a folder or tar archive.
+
+    Returns a split of uint8 (N, 3, 224, 224) RGB (grayscale and CMYK JPEGs are converted), labels = class
+    index of the wnid: its line in the folder's ``synsets.txt``, else in the standard ILSVRC-2012 list
+    (:func:`standard_synsets`). Images in :func:`class_balanced_order`; the first ``n`` kept. Raises
+    ``ValueError`` naming the file for a malformed ``synsets.txt`` or a folder that is not a known wnid,
+    and :class:`~xaiadv.data.images.ImageError` for a corrupt image.
     """
-    synsets_text, images = None, []
+    synsets_text, images = None, {}
     for name, data in iter_files(path):
         if name.split("/")[-1] == "synsets.txt":
             synsets_text = data.decode("utf-8")
         elif Path(name).suffix.lower() in IMAGE_SUFFIXES and "/" in name:
-            images.append((name, data))
+            images[name] = data
     if synsets_text is None:
-        raise ValueError(f"{path}: no synsets.txt (line i = '<wnid> <name>' of class i)")
-    wnids, names = parse_synsets(synsets_text, f"{path}:synsets.txt")
+        wnids, names = standard_synsets()
+        source = f"the standard ILSVRC-2012 classes ({STANDARD_SYNSETS.name}; {path} has no synsets.txt)"
+    else:
+        wnids, names = parse_synsets(synsets_text, f"{path}:synsets.txt")
+        source = f"{path}:synsets.txt"
     index = {w: i for i, w in enumerate(wnids)}
-    images.sort()
+    order = class_balanced_order(list(images))
     if n is not None:
-        images = images[:n]
-    if not images:
+        order = order[:n]
+    if not order:
         raise ValueError(f"{path}: no images in <wnid>/ folders")
     xs, ys = [], []
-    for name, data in images:
+    for name in order:
         wnid = name.split("/")[-2]
         if wnid not in index:
-            raise ValueError(f"{path}: {name}: folder {wnid!r} is not a wnid in synsets.txt")
-        xs.append(decode(data, f"{path}:{name}", resize=RESIZE, crop=CROP))
+            raise ValueError(f"{path}: {name}: folder {wnid!r} is not a wnid of {source}")
+        xs.append(decode(images[name], f"{path}:{name}", resize=RESIZE, crop=CROP))
         ys.append(index[wnid])
     return Split(np.stack(xs), np.array(ys, dtype=np.int64), np.arange(len(xs), dtype=np.int64), names, 255.0,
                  f"folder:{Path(path).name}")
