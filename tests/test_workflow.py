@@ -299,7 +299,7 @@ def test_two_configs_side_by_side_never_overwrite_each_other(project):
     import hashlib
 
     d, _ = project
-    digest = lambda root: {p.relative_to(root): hashlib.sha256(p.read_bytes()).hexdigest()  # noqa: E731
+    digest = lambda root: {p.relative_to(d / root): hashlib.sha256(p.read_bytes()).hexdigest()  # noqa: E731
                            for p in sorted((d / root).rglob("*")) if p.is_file()}
     before = digest("results")
     other = {"results_dir": "results-other", "seed": 0, "threads": 2, "batch_size": 32,
