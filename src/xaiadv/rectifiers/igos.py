@@ -81,7 +81,7 @@ def default_batch(x: torch.Tensor) -> int:
 
 def igos_mask(model, x: torch.Tensor, baseline: torch.Tensor, label: torch.Tensor, *, mask_size: int = 28,
               iterations: int = 15, ig_iter: int = 20, l1: float = 3.0, tv: float = 60.0, tv_beta: float = 2.0,
-              noise: float = 0.2, noise_form: str = "reference", step_max: float = 200.0, armijo: float = 1e-4, decay: float = 0.2,
+              noise: float = 0.2, noise_form: str = "reference", objective: str = "prob", step_max: float = 200.0, armijo: float = 1e-4, decay: float = 0.2,
               min_step: float = 1e-5, l1_schedule: bool = True, stop_prob: float | None = None,
               batch: int | None = None, generator: torch.Generator | None = None):
     """I-GOS masks for ``x`` (B, C, H, W) in [0, 1], baseline images ``baseline`` (same shape) and classes
@@ -89,19 +89,25 @@ def igos_mask(model, x: torch.Tensor, baseline: torch.Tensor, label: torch.Tenso
     probability of the final composite (B,); iterations run per image (B,) int64.
     ``stop_prob``: stop an image once its composite's class probability is <= this (Kao); None: all iterations.
     ``noise`` / ``noise_form``: the path noise (module docstring; "reference" = the reference code's effective
-    noise). ``batch``: path images per forward+backward pass (None: :func:`default_batch`); it changes speed,
+    noise). ``objective``: "prob" (the reference: the softmax probability of the class) or "log_prob" (its log,
+    beyond the reference: no vanishing gradient where the softmax saturates at 1); the stop test always
+    compares the probability with ``stop_prob``. ``batch``: path images per forward+backward pass (None: :func:`default_batch`); it changes speed,
     not the result beyond floating-point summation order."""
     b, c, h, w = x.shape
     dev = x.device
     x, baseline = x.detach(), baseline.detach()
     up = lambda m: F.interpolate(m, size=(h, w), mode="bilinear", align_corners=True)  # noqa: E731 (UpsamplingBilinear2d)
     sigma = _noise_std(model, x, noise, noise_form)
+    if objective not in ("prob", "log_prob"):
+        raise ValueError(f"I-GOS objective {objective!r}: must be prob or log_prob")
+    score = (lambda z: F.softmax(z, 1)) if objective == "prob" else (lambda z: F.log_softmax(z, 1))  # noqa: E731
+    stop = None if stop_prob is None else (stop_prob if objective == "prob" else float(torch.tensor(stop_prob).log()))
     rows = torch.arange(b, device=dev)
 
     def prob(m, idx):  # class probability of the composite with masks m for images idx, no grad
         with torch.no_grad():
             um = up(m)
-            return F.softmax(model(x[idx] * um + baseline[idx] * (1 - um)), 1)[rows[: len(idx)], label[idx]]
+            return score(model(x[idx] * um + baseline[idx] * (1 - um)))[rows[: len(idx)], label[idx]]
 
     def reg(m, idx):
         return l1s[idx] * (1 - m).abs().flatten(1).mean(1) + tv * tv_norm(m, tv_beta)
@@ -113,8 +119,8 @@ def igos_mask(model, x: torch.Tensor, baseline: torch.Tensor, label: torch.Tenso
     history = [p_first]  # reference: curve2 = [p_0, p_0, p_1, ...], so curve2[i] = p_(i-1)
     iters = torch.zeros(b, dtype=torch.long, device=dev)
     active = torch.ones(b, dtype=torch.bool, device=dev)
-    if stop_prob is not None:
-        active &= p_first > stop_prob
+    if stop is not None:
+        active &= p_first > stop
     ts = torch.arange(1, ig_iter + 1, device=dev, dtype=x.dtype) / ig_iter
     per = batch or default_batch(x)
     for i in range(iterations):
@@ -137,7 +143,7 @@ def igos_mask(model, x: torch.Tensor, baseline: torch.Tensor, label: torch.Tenso
             um = up(ms[j]) * t.view(-1, 1, 1, 1)
             path = x[idx[j]] * um + baseline[idx[j]] * (1 - um)
             path = path + sigma * torch.randn(path.shape, generator=generator).to(dev)
-            out = F.softmax(model(path), 1).gather(1, label[idx[j]].view(-1, 1))
+            out = score(model(path)).gather(1, label[idx[j]].view(-1, 1))
             grad += torch.autograd.grad(out.sum() / ig_iter, ms)[0]
         # backtracking line search (revised Armijo), per image
         step = torch.full((n,), float(step_max), device=dev)
@@ -170,15 +176,15 @@ def igos_mask(model, x: torch.Tensor, baseline: torch.Tensor, label: torch.Tenso
                 l1s[idx] = torch.where(moved[idx] <= 0.001, l1s[idx] / 10, l1s[idx])
             elif i == int(iterations / 1.25):
                 l1s[idx] = torch.where(moved[idx] <= 0.01, l1s[idx] / 5, l1s[idx])
-        if stop_prob is not None:
-            active[idx] = p_new > stop_prob
-    return mask, p_cur, iters
+        if stop is not None:
+            active[idx] = p_new > stop
+    return mask, (p_cur if objective == "prob" else p_cur.exp()), iters
 
 
 def rectify(model, x, label, *, generator: torch.Generator, mask_size: int = 28, iterations: int = 15,
             ig_iter: int = 20, l1: float = 0.0, tv: float = 0.0, stop_prob: float | None = 0.1,
             blur_kernel: int = 51, blur_sigma: float = 50.0, jpeg_quality: int | None = None, noise: float = 0.2,
-            noise_form: str = "reference", **params):
+            noise_form: str = "reference", objective: str = "prob", **params):
     """Kao's I-GOS rectifier: (1, N, C, H, W) in [0, 1], phi = I_a * M + I_g * (1 - M) for ``x`` (N, C, H, W)
     in [0, 1] and its (adversarial) ``label`` (N,). Defaults: the no-penalty objective (l1 = tv = 0)."""
     if jpeg_quality:
@@ -186,7 +192,8 @@ def rectify(model, x, label, *, generator: torch.Generator, mask_size: int = 28,
     blurred = gaussian_blur(x, blur_kernel, blur_sigma)
     with torch.enable_grad():
         m, _, _ = igos_mask(model, x, blurred, label, mask_size=mask_size, iterations=iterations, ig_iter=ig_iter,
-                            l1=l1, tv=tv, stop_prob=stop_prob, noise=noise, noise_form=noise_form, generator=generator,
+                            l1=l1, tv=tv, stop_prob=stop_prob, noise=noise, noise_form=noise_form, objective=objective,
+                            generator=generator,
                             **{k: v for k, v in params.items() if k in ("tv_beta", "step_max", "armijo", "decay",
                                                                          "min_step", "l1_schedule", "batch")})
     um = F.interpolate(m, size=x.shape[-2:], mode="bilinear", align_corners=True)
