@@ -168,10 +168,10 @@ def cmd_cam_ablation(a):
     rows = []
     spec = {"method": "pgd", "norm": "Linf", "eps": 0.3, "alpha": 0.03, "steps": 10, "random_start": True}
     xc, xa, yy, la, sr, _ = successful(model, x, y, spec, a.n)
-    last = model.cam_layer
-    convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
-    for lname, layer in (("last conv (Kao)", last), ("first conv", convs[0])):
-        model.cam_layer = layer
+    last = model.cam_layer_name  # cam_layer is a property over this name
+    convs = [n for n, m in model.net.named_modules() if isinstance(m, torch.nn.Conv2d)]
+    for lname, layer in (("last conv (Kao)", last), (f"first conv ({convs[0]})", convs[0])):
+        model.cam_layer_name = layer
         for name in ("gradcam_gaussian", "gradcam_deletion", "iggradcam_gaussian"):
             s = recs[name]
             variants = {f"{name} i{s['intensity']} p{s['percentage']}": s,
@@ -182,7 +182,7 @@ def cmd_cam_ablation(a):
                 v = {k: w for k, w in v.items() if k != "_true"}
                 rows += rect_rows(model, xc, xa, yy, lab, {vname: v}, {}, dataset="mnist", attack="pgd_linf 0.3", layer=lname)
         pd.DataFrame(rows).to_csv(Path(a.out) / "cam_ablation_mnist.csv", index=False)
-    model.cam_layer = last
+    model.cam_layer_name = last
 
 
 def cmd_imagenet_igos(a):
@@ -196,11 +196,11 @@ def cmd_imagenet_igos(a):
             "iterations": 15, "ig_iter": 20}
     recs = {"igos 15x20 reference noise": base, "igos 15x20 documented noise": {**base, "noise_form": "documented"},
             "igos 15x20 log-prob": {**base, "objective": "log_prob"},
-            "igos 50x20 log-prob": {**base, "objective": "log_prob", "iterations": 50},
             "igos_jpeg 15x20": {**base, "jpeg_quality": 75},
+            "igos_jpeg 15x20 log-prob": {**base, "jpeg_quality": 75, "objective": "log_prob"},
             "jpeg": {"method": "jpeg", "quality": 75}, "blur": {"method": "blur", "kernel": 5, "sigma": 1.0}}
     rows = []
-    for eps in (0.0157, 0.0039):
+    for eps in a.eps or (0.0157, 0.0039):
         spec = {"method": "pgd", "norm": "Linf", "eps": eps, "alpha": eps / 8, "steps": 10, "random_start": True}
         xc, xa, yy, la, sr, n_att = successful(model, x, y, spec, a.n)
         with torch.no_grad():
@@ -228,7 +228,7 @@ def cmd_learning_curve(a):
         model = build("efficientnet_lite0", "package").to(DEV).eval()
         s = load_imagenet_folder(a.images, n=a.n_eval)
         x, y = torch.from_numpy(s.x).float() / 255, torch.from_numpy(s.y)
-        bg, x, y = x[:50], x[50:], y[50:]  # background: 50 images not attacked
+        bg, x, y = x[:a.background], x[a.background:], y[a.background:]  # background images are not attacked
         eps = 0.1
     rows = []
     for target in ("untargeted", "second"):
@@ -279,6 +279,8 @@ def main():
     p.add_argument("--n", type=int, default=200, help="successful adversarial examples per cell")
     p.add_argument("--n-eval", type=int, default=2000, help="test images considered")
     p.add_argument("--nsamples", type=int, nargs="+", default=[12, 50, 200])
+    p.add_argument("--eps", type=float, nargs="+", help="imagenet_igos: PGD L_inf budgets (default 4/255 and 1/255)")
+    p.add_argument("--background", type=int, default=50, help="ImageNet learning curve: background images (not attacked)")
     a = p.parse_args()
     Path(a.out).mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)
