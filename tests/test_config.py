@@ -88,8 +88,8 @@ def test_stage_axes_of_the_default():
     cfg = xcfg.validate(default())
     assert xcfg.explained_attacks(cfg, "imagenet") == ["bim_untargeted", "bim_targeted_random", "bim_targeted_second"]
     assert "cw_l2" in xcfg.explained_attacks(cfg, "mnist")
-    assert xcfg.explain_count(cfg, "mnist", "cw_l2") == 150  # only the end-to-end detector reads it
-    assert xcfg.explain_count(cfg, "mnist", "bim_untargeted") == 0  # Saito's attacks: every sample
+    assert xcfg.explain_count(cfg, "mnist", "cw_l2") == 250  # only the end-to-end detector reads it
+    assert xcfg.explain_count(cfg, "mnist", "bim_untargeted") == 300  # Saito's attacks: the data set's n_explain
     assert xcfg.explain_count(cfg, "imagenet", "bim_untargeted") == 3
     assert xcfg.grid_rectifiers(cfg) == ["gradcam_gaussian", "gradcam_deletion", "iggradcam_gaussian", "iggradcam_deletion"]
     assert xcfg.grid_spec(cfg, "imagenet")["attacks"] == ["pgd_linf"] and len(xcfg.grid_spec(cfg, "mnist")["attacks"]) == 7
