@@ -32,7 +32,8 @@ def main() -> None:
     figures = sorted((a.results / "figures").glob("*.png"))
     for f in figures:
         shutil.copy2(f, a.out / "figures" / f.name)
-    lines = [f"- commit `{commit}`, command `{' '.join(wall['cmd'])} --configfile {a.config}`",
+    cmd = " ".join(wall["cmd"]) + ("" if "--configfile" in wall["cmd"] else f" --configfile {a.config}")
+    lines = [f"- commit `{commit}`, command `{cmd}`",
              f"- wall time {wall['wall_s'] / 60:.1f} min on a 2-core CPU, no GPU",
              "- tables: " + ", ".join(f"[{f.stem}](tables/{f.name})" for f in tables),
              "- figures: " + ", ".join(f"[{f.stem}](figures/{f.name})" for f in figures)]
