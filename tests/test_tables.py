@@ -13,6 +13,10 @@ def test_rate_ci_brackets_the_rate():
     r = rate_ci([1] * 90 + [0] * 10, seed=0)
     assert r["rate"] == 0.9 and r["n"] == 100 and r["lo"] < 0.9 < r["hi"] and 0.8 < r["lo"] and r["hi"] <= 0.97
     assert rate_ci([])["n"] == 0
+    # all hits: not [1, 1] (certainty from 52 items) but the exact interval [0.931, 1]
+    r = rate_ci([1] * 52)
+    assert r["rate"] == 1 and r["hi"] == 1 and r["lo"] == pytest.approx(0.025 ** (1 / 52)) and 0.93 < r["lo"] < 0.932
+    assert rate_ci([0] * 52)["hi"] == pytest.approx(1 - 0.025 ** (1 / 52))
 
 
 def test_paper_numbers_are_data_with_citations():

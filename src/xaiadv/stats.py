@@ -6,14 +6,21 @@ import numpy as np
 
 
 def rate_ci(hits, n_boot: int = 2000, alpha: float = 0.05, seed: int = 0) -> dict:
-    """Mean of a 0/1 vector with a percentile-bootstrap (1 - alpha) interval.
+    """Mean of a 0/1 vector (or of per-item rates in [0, 1]) with a percentile-bootstrap (1 - alpha) interval.
 
+    Where every item is a hit (or every item a miss) the bootstrap collapses to [1, 1] ([0, 0]), which
+    would claim certainty from n items; there the interval is the exact Clopper-Pearson one instead:
+    [(alpha / 2)^(1/n), 1] (and [0, 1 - (alpha / 2)^(1/n)]), e.g. [93.1, 100] % for 52 of 52.
     Returns ``{"rate", "n", "lo", "hi"}`` (rates in [0, 1]); NaN rate for n = 0.
     """
     hits = np.asarray(hits, dtype=float)
     n = len(hits)
     if n == 0:
         return {"rate": float("nan"), "n": 0, "lo": float("nan"), "hi": float("nan")}
+    if (hits == 1).all() or (hits == 0).all():
+        edge = (alpha / 2) ** (1 / n)
+        lo, hi = (edge, 1.0) if hits[0] == 1 else (0.0, 1.0 - edge)
+        return {"rate": float(hits.mean()), "n": n, "lo": float(lo), "hi": float(hi)}
     rng = np.random.default_rng(seed)
     means = hits[rng.integers(0, n, size=(n_boot, n))].mean(axis=1)
     lo, hi = np.quantile(means, [alpha / 2, 1 - alpha / 2])
