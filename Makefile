@@ -49,4 +49,4 @@ bench: venv
 # Outputs of the default config (results/; another config's root is its results_dir, e.g. results-reference/).
 clean:
 	rm -rf results/data results/models results/attacks results/explanations results/detection results/rectify \
-	  results/endtoend results/tables results/figures results/report results/logs results/sweeps .snakemake
+	  results/endtoend results/tables results/figures results/report results/logs .snakemake

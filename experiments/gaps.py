@@ -282,7 +282,8 @@ def cmd_learning_curve(a):
                         clf = build_detector(dspec, 0).fit(X, Y)
                         hits = (clf.predict(Xt) == Yt).astype(float)
                         r = rate_ci(hits.tolist())
-                        rows.append({"dataset": a.dataset, "attack": f"bim_{target}", "eps": eps, "nsamples": nsamples,
+                        name = "bim_untargeted" if target == "untargeted" else f"bim_targeted_{target}"  # config names
+                        rows.append({"dataset": a.dataset, "attack": name, "eps": eps, "nsamples": nsamples,
                                      "features": feat, "detector": det, "n_train_images": int(n_train),
                                      "n_test_images": int(len(test)), "accuracy": r["rate"], "lo": r["lo"], "hi": r["hi"]})
                 log(f"  nsamples {nsamples} {feat}: " + ", ".join(

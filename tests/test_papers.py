@@ -1,6 +1,7 @@
 """The papers' printed numbers (src/xaiadv/papers/*.csv) against the tables that compare them."""
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -8,7 +9,7 @@ import pytest
 from xaiadv import config as xcfg
 from xaiadv import papers
 from xaiadv.tables.keys import cell_keys
-from xaiadv.tables.render import SMALL_N, fmt_paper, fmt_pct
+from xaiadv.tables.render import SMALL_N, fmt_paper, fmt_pct, paper_fields
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,8 +48,10 @@ def test_compare_and_small_n_marking():
     assert papers.compare(None, None, None, 0.9) == (None, None)
     assert fmt_pct(0.5, 0.2, 0.8, n=12) == "50.0 [20.0, 80.0] (small n=12)"
     assert "small" not in fmt_pct(0.5, 0.4, 0.6, n=SMALL_N)
-    assert fmt_paper(0.9, inside=False, diff=-40.0) == "90.0 (ours -40.0 pts, outside our CI)"
-    assert fmt_paper(None) == "—"
+    row = lambda printed, ours, lo, hi: SimpleNamespace(**paper_fields(printed, ours, lo, hi))  # noqa: E731
+    assert fmt_paper(row(papers.Printed(0.9, None, None, "c"), 0.5, 0.4, 0.6)) == "90.0 (ours -40.0 pts, outside our CI)"
+    assert fmt_paper(row(papers.NONE, 0.5, 0.4, 0.6)) == "—"
+    assert fmt_paper(row(papers.Printed(0.28, 0.23, 0.38, "c"), 0.3, 0.2, 0.4)) == "28.0 [23.0, 38.0] (ours +2.0 pts, inside our CI)"
 
 
 def test_bad_paper_csv_is_a_clear_error(tmp_path, monkeypatch):

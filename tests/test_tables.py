@@ -74,3 +74,16 @@ def test_kao_cam_grid_figure_labels_each_panel_with_its_own_grid(tmp_path, monke
         assert [t.get_text() for t in ax.get_xticklabels()] == want
         cells = sorted(t.get_text() for t in ax.texts if t.get_text() and not t.get_text().startswith("n="))
         assert len(cells) == len(want) ** 2 and "81" in cells  # 0.9 x 0.9 = 81%
+
+
+def test_kao_table2_prints_the_papers_cell_with_its_own_notes(tmp_path):
+    from xaiadv.tables.kao2021 import table2 as kao_table2
+
+    r = tmp_path / "igos.json"
+    r.write_text(json.dumps({"method": "igos", "adversarial": {"rate": 0.5, "n": 12, "lo": 0.25, "hi": 0.75},
+                             "clean": {"rate": 1.0, "n": 12, "lo": 0.78, "hi": 1.0}}))
+    df = kao_table2({("mnist", "mnist_cnn", "cw_l2", "igos"): str(r)}, tmp_path / "t.csv", tmp_path / "t.md")
+    assert df.paper_rectified_accuracy.tolist() == [pytest.approx(0.969)]
+    md = (tmp_path / "t.md").read_text()
+    assert "50.0 [25.0, 75.0] (small n=12)" in md and "96.9 (ours -46.9 pts, outside our CI)" in md
+    assert "Kao et al.'s Table II" in md and "Kao et al.'s Table I " not in md and "(small n=k)" in md

@@ -40,16 +40,19 @@ def paper_fields(printed, ours: float | None, lo: float | None, hi: float | None
             f"{prefix}_citation": printed.citation, f"{prefix}_inside_ci": inside, f"{prefix}_diff_points": diff}
 
 
-def fmt_paper(value, lo=None, hi=None, inside=None, diff=None) -> str:
-    """The printed number beside ours: ``"85.2 (ours -12.3 pts, outside)"``; ``"—"`` where the paper prints no
-    such cell. A printed spread shows as ``"28.0 [23.0, 38.0]"``."""
+def fmt_paper(row, prefix: str = "paper") -> str:
+    """The printed number beside ours, from the columns :func:`paper_fields` wrote under ``prefix`` in ``row``
+    (a table row, e.g. from ``itertuples``): ``"85.2 (ours -12.3 pts, outside our CI)"``; ``"—"`` where the
+    paper prints no such cell. A printed spread shows as ``"28.0 [23.0, 38.0]"``."""
+    value, lo, hi = (getattr(row, prefix), getattr(row, f"{prefix}_lo"), getattr(row, f"{prefix}_hi"))
+    inside, diff = getattr(row, f"{prefix}_inside_ci"), getattr(row, f"{prefix}_diff_points")
     if not _num(value):
         return "—"
     s = f"{100 * value:.1f}"
     if _num(lo) or _num(hi):
         s += f" [{100 * (lo if _num(lo) else value):.1f}, {100 * (hi if _num(hi) else value):.1f}]"
     if _num(diff):
-        where = "" if inside is None or inside != inside else (", inside our CI" if inside else ", outside our CI")
+        where = "" if not _num(inside) else (", inside our CI" if inside else ", outside our CI")
         s += f" (ours {diff:+.1f} pts{where})"
     return s
 

@@ -27,8 +27,7 @@ def table1(summary_files: dict[tuple[str, str, str], str], csv_path, md_path) ->
         "dataset": df.dataset, "model": df.model, "attack": df.attack, "target": df.target, "eps": df.eps,
         "success % [95% CI]": [fmt_pct(r.success_rate, r.ci_lo, r.ci_hi, r.n) for r in df.itertuples()],
         "n": df.n, "mean L2": df.mean_l2.map(lambda v: f"{v:.3f}"), "mean Linf": df.mean_linf.map(lambda v: f"{v:.3f}"),
-        "paper %": [fmt_paper(r.paper_success_rate, None, None, r.paper_success_rate_inside_ci,
-                              r.paper_success_rate_diff_points) for r in df.itertuples()]})
+        "paper %": [fmt_paper(r, "paper_success_rate") for r in df.itertuples()]})
     notes = [
         "n = correctly classified clean images attacked; success = prediction changed (untargeted) or equals the target (targeted).",
         "Saito & Wang attack Inception-v3 on ImageNet with BIM at eps 0.1; the default config runs EfficientNet-Lite0 offline "
@@ -80,8 +79,7 @@ def table2(detection_files: dict[tuple[str, str, str, str], str], csv_path, md_p
         "AUROC [95% CI]": [fmt_auc(r.auroc, r.auroc_lo, r.auroc_hi) for r in df.itertuples()],
         "TPR % at FPR 5%": [fmt_pct(r.tpr, r.tpr_lo, r.tpr_hi, r.n_test_images) for r in df.itertuples()],
         "test images": df.n_test_images,
-        "paper acc. %": [fmt_paper(r.paper_accuracy, None, None, r.paper_accuracy_inside_ci, r.paper_accuracy_diff_points)
-                         for r in df.itertuples()]})
+        "paper acc. %": [fmt_paper(r, "paper_accuracy") for r in df.itertuples()]})
     notes = [
         "Features: the explanation of the predicted class for the clean image and for its (successful) adversarial "
         "version; 'flat' = flattened attribution (the paper), 'sorted' = sorted values (the authors' code).",
