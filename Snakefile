@@ -20,6 +20,7 @@ include: "workflow/rules/attack.smk"
 include: "workflow/rules/explain.smk"
 include: "workflow/rules/detect.smk"
 include: "workflow/rules/rectify.smk"
+include: "workflow/rules/lan.smk"
 include: "workflow/rules/tables.smk"
 
 

@@ -151,6 +151,7 @@ def _cross_check(config: dict, schema: dict) -> None:
         raise ConfigError(f"tables: {sorted(figs)[0]} needs a cam rectifier and rectification.attacks")
     if "kao2021_table2" in config["tables"] and not (config["rectification"]["attacks"] and config["rectifiers"]):
         raise ConfigError("tables: kao2021_table2 needs rectification.attacks and rectifiers")
+    _check_lan(config, schema)
     det = config["detection"]
     for k, known in (("attacks", config["attacks"]), ("explainers", config["explainers"])):
         for n in det[k]:
@@ -164,11 +165,73 @@ def _cross_check(config: dict, schema: dict) -> None:
         raise ConfigError("tables: saito2020_fig2 needs an expected_gradients explainer")
 
 
+def _check_lan(config: dict, schema: dict) -> None:
+    ld, models = config["lan_detection"], config["models"]
+    for m in ld["models"]:
+        if m not in models:
+            raise ConfigError(f"lan_detection.models: {m!r} is not a configured model; configured: {', '.join(models)}")
+        if models[m].get("role") == "transfer_source":
+            raise ConfigError(f"lan_detection.models: {m!r} has role transfer_source; f1 must be a classifier")
+        if models[m]["dataset"] == "imagenet":
+            raise ConfigError(f"lan_detection.models: {m!r} is an ImageNet model; the LAN is a fully connected "
+                              f"net on the whole image (MNIST / CIFAR-10 sizes)")
+    for m, src in ld["transfer"].items():
+        if m not in ld["models"]:
+            raise ConfigError(f"lan_detection.transfer: key {m!r} is not in lan_detection.models")
+        if src not in models:
+            raise ConfigError(f"lan_detection.transfer.{m} = {src!r}: not a configured model; configured: {', '.join(models)}")
+        if models[src]["dataset"] != models[m]["dataset"]:
+            raise ConfigError(f"lan_detection.transfer.{m} = {src!r}: trained on {models[src]['dataset']!r}, "
+                              f"f1 on {models[m]['dataset']!r}")
+    for a in ld["attacks"]:
+        if a not in config["attacks"]:
+            raise ConfigError(f"lan_detection.attacks: {a!r} is not a configured attack; configured: {', '.join(config['attacks'])}")
+    for section in ("lan", "mask_classifier", "adaptive"):
+        sub = schema["properties"]["lan_detection"]["properties"][section]
+        validator = _validator_with_defaults(sub)
+        for ds in ld[section].get("per_dataset", {}):
+            for err in validator.iter_errors(for_dataset(ld[section], ds)):
+                raise ConfigError(f"lan_detection.{section}.per_dataset.{ds}: " + _explain(err))
+    wants = [t for t in config["tables"] if t.startswith("nguyen2018_")]
+    if wants and not (ld["models"] and ld["attacks"]):
+        raise ConfigError(f"tables: {wants[0]} needs lan_detection.models and lan_detection.attacks")
+    if "nguyen2018_table3" in wants and not ld["transfer"]:
+        raise ConfigError("tables: nguyen2018_table3 needs lan_detection.transfer (f1 -> transfer-source model)")
+
+
 # --- the DAG's axes -----------------------------------------------------------
 
 def model_pairs(config: dict) -> list[tuple[str, str]]:
-    """``[(dataset, model), ...]`` in config order."""
-    return [(m["dataset"], name) for name, m in config["models"].items()]
+    """``[(dataset, model), ...]`` in config order: the classifiers every stage runs on (not the models
+    with ``role: transfer_source``, which only Nguyen et al.'s transfer setting attacks)."""
+    return [(m["dataset"], name) for name, m in config["models"].items() if m.get("role") != "transfer_source"]
+
+
+NGUYEN_TABLES = ("nguyen2018_table1", "nguyen2018_table2", "nguyen2018_table3", "nguyen2018_table4",
+                 "nguyen2018_models", "nguyen2018_adaptive", "nguyen2018_fig3")
+
+
+def lan_models(config: dict) -> list[tuple[str, str]]:
+    """``[(dataset, f1 model), ...]`` of Nguyen et al.'s detector (each gets a LAN and a mask classifier)."""
+    want = config["lan_detection"]["models"]
+    return [(config["models"][m]["dataset"], m) for m in want]
+
+
+def lan_jobs(config: dict) -> list[tuple[str, str, str, str]]:
+    """``[(dataset, f1 model, source model, attack), ...]``: adversarial examples crafted on ``source``
+    (f1 itself: Table 1, 2, 4; the transfer source: Table 3) and detected with f1 / g / f2."""
+    ld = config["lan_detection"]
+    jobs = []
+    for d, m in lan_models(config):
+        for src in [m, *([ld["transfer"][m]] if m in ld["transfer"] else [])]:
+            jobs += [(d, m, src, a) for a in ld["attacks"] if a in attacks_for(config, d)]
+    return jobs
+
+
+def lan_spec(config: dict, section: str, dataset: str) -> dict[str, Any]:
+    """``lan_detection.<section>`` (lan, mask_classifier, adaptive) for ``dataset``, overrides merged in."""
+    spec = for_dataset(config["lan_detection"][section], dataset)
+    return spec
 
 
 def attacks_for(config: dict, dataset: str) -> list[str]:

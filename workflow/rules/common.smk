@@ -40,6 +40,7 @@ wildcard_constraints:
     dataset="|".join(config["datasets"]),
     model="[A-Za-z0-9_\-]+",
     attack="[A-Za-z0-9_\-]+",
+    source="[A-Za-z0-9_\-]+",
     explainer="[A-Za-z0-9_\-]+",
     table="|".join(TABLES),  # not "summary" (rule summary writes <results_dir>/tables/summary.csv)
     figure="|".join(FIGURES),
@@ -122,6 +123,8 @@ def figure_items(figure):
         return [[d, m, a, R(f"explanations/{d}/{m}/{a}/{e}.parquet")]
                 for d, m in xcfg.model_pairs(config) for a in xcfg.explained_attacks(config, d)
                 if a in config["detection"]["attacks"]]
+    if figure == "nguyen2018_fig3":
+        return [[d, m, a, R(f"lan/{d}/{m}/{s}/{a}.safetensors")] for d, m, s, a in xcfg.lan_jobs(config) if s == m]
     if figure in ("kao2021_fig6", "kao2021_fig7"):
         return [[d, m, a, R(f"rectify/{d}/{m}/{a}/cam_grid.csv")] for d, m, a in xcfg.grid_jobs(config)]
     raise ValueError(f"unknown figure {figure!r}")
@@ -140,4 +143,14 @@ def table_items(table):
         return [[d, m, a, R(f"endtoend/{d}/{m}/{a}.json")] for d, m, a in xcfg.endtoend_jobs(config)]
     if table == "saito2020_table2":
         return [[d, m, a, e, R(f"detection/{d}/{m}/{a}/{e}.json")] for d, m, a, e in xcfg.detection_jobs(config)]
+    if table in ("nguyen2018_table1", "nguyen2018_table2", "nguyen2018_table4"):
+        # Table 4 also takes the transfer rows (the paper: "exactly the same results for AlexNet and VGG-like")
+        return [[d, m, s, a, R(f"lan/{d}/{m}/{s}/{a}.json")] for d, m, s, a in xcfg.lan_jobs(config)
+                if s == m or table == "nguyen2018_table4"]
+    if table == "nguyen2018_table3":
+        return [[d, m, s, a, R(f"lan/{d}/{m}/{s}/{a}.json")] for d, m, s, a in xcfg.lan_jobs(config) if s != m]
+    if table == "nguyen2018_models":
+        return [[d, m, R(f"models/{d}/{m}/lan_f2.json")] for d, m in xcfg.lan_models(config)]
+    if table == "nguyen2018_adaptive":
+        return [[d, m, R(f"lan/{d}/{m}/adaptive.json")] for d, m in xcfg.lan_models(config)]
     raise ValueError(f"unknown table {table!r}")

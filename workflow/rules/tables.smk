@@ -5,8 +5,9 @@ rule tables:
         md=R("tables/{table}.md"),
     input:
         rows=lambda wc: [item[-1] for item in table_items(wc.table)],
-        code=code("stages/tables.py", "tables/__init__.py", "tables/render.py", "tables/kao2021.py", "tables/saito2020.py",
-                  "papers/__init__.py", "papers/kao2021.csv", "papers/saito2020.csv", "stats.py"),
+        code=lambda wc: code("stages/tables.py", "tables/__init__.py", "tables/render.py",
+                             f"tables/{paper_of(wc.table)}.py", "papers/__init__.py", f"papers/{paper_of(wc.table)}.csv",
+                             "stats.py"),
     params:
         rows=lambda wc: as_json(table_items(wc.table)),
         caption=lambda wc: caption(wc.table),
@@ -30,7 +31,7 @@ rule figure:
                subcategory="Figures", caption="../report/figures.rst"),
     input:
         rows=lambda wc: [item[-1] for item in figure_items(wc.figure)],
-        code=code("stages/figure.py", "figures/__init__.py", "figures/saito2020.py", "figures/kao2021.py", "cache.py"),
+        code=lambda wc: code("stages/figure.py", "figures/__init__.py", f"figures/{paper_of(wc.figure)}.py", "cache.py"),
     params:
         rows=lambda wc: as_json(figure_items(wc.figure)),
         caption=lambda wc: caption(wc.figure),

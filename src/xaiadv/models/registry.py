@@ -11,23 +11,36 @@ from .normalize import Classifier
 
 MNIST_MEAN, MNIST_STD = (0.1307,), (0.3081,)
 CIFAR_MEAN, CIFAR_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
-ARCHS = ("kao_mnist_cnn", "kao_cifar10_cnn", "efficientnet_lite0", "resnet50", "inception_v3", "vgg19")
+# name -> (builder in models/cnn.py, normalisation mean, std, last conv layer) of the small-image CNNs
+SMALL = {
+    "kao_mnist_cnn": ("kao_mnist_cnn", MNIST_MEAN, MNIST_STD, "0.2"),
+    "kao_cifar10_cnn": ("kao_cifar10_cnn", CIFAR_MEAN, CIFAR_STD, "0.8"),
+    "vgg_like_mnist": ("vgg_like_mnist", MNIST_MEAN, MNIST_STD, "0.10"),
+    "alexnet_cifar10": ("alexnet_cifar10", CIFAR_MEAN, CIFAR_STD, "0.4"),
+    "vgg_like_cifar10": ("vgg_like_cifar10", CIFAR_MEAN, CIFAR_STD, "0.17"),
+    "lenet": ("lenet", (0.0,), (1.0,), "0.3"),  # Nguyen's mask classifier f2: masks in [0, 1], no normalisation
+}
+ARCHS = (*SMALL, "efficientnet_lite0", "resnet50", "inception_v3", "vgg19")
 
 
-def build(arch: str, pretrained: str | None = None, num_classes: int | None = None) -> Classifier:
+def build(arch: str, pretrained: str | None = None, num_classes: int | None = None, in_channels: int = 1) -> Classifier:
     """A :class:`Classifier` (Normalize + net) for ``arch``.
 
     ``pretrained``: None (random init), "package", "torchvision", or a path to a
-    safetensors state dict of the net. Raises ``ValueError`` for an unknown arch.
+    safetensors state dict of the net. ``in_channels``: input channels of ``lenet``
+    (Nguyen's mask classifier; the other architectures fix theirs). Raises ``ValueError``
+    for an unknown arch.
     """
-    if arch == "kao_mnist_cnn":
-        from .cnn import kao_mnist_cnn
+    if arch in SMALL:
+        from . import cnn
 
-        model = Classifier(kao_mnist_cnn(num_classes or 10), MNIST_MEAN, MNIST_STD, "0.2")
-    elif arch == "kao_cifar10_cnn":
-        from .cnn import kao_cifar10_cnn
-
-        model = Classifier(kao_cifar10_cnn(num_classes or 10), CIFAR_MEAN, CIFAR_STD, "0.8")
+        fn, mean, std, cam = SMALL[arch]
+        if arch == "lenet":
+            net = cnn.lenet(num_classes or 10, in_channels)
+            mean, std = mean * in_channels, std * in_channels
+        else:
+            net = getattr(cnn, fn)(num_classes or 10)
+        model = Classifier(net, mean, std, cam)
     else:
         from .imagenet import SPECS, build_imagenet_net
 
@@ -57,6 +70,6 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> Classifi
     sd, meta = load_tensors(path)
     if "arch" not in meta:
         raise ValueError(f"{path}: no 'arch' in metadata; not a model written by xaiadv")
-    model = build(meta["arch"], None, meta.get("num_classes"))
+    model = build(meta["arch"], None, meta.get("num_classes"), int(meta.get("in_channels", 1)))
     model.net.load_state_dict(sd)
     return model.eval().to(device)

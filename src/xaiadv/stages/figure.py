@@ -16,6 +16,10 @@ def run(a) -> None:
             from ..figures.kao2021 import cam_grid
 
             cam_grid([p for *_, p in a.items], a.out, images="adversarial" if a.figure == "kao2021_fig6" else "clean")
+        elif a.figure == "nguyen2018_fig3":
+            from ..figures.nguyen2018 import fig3
+
+            fig3({(d, m, k): p for d, m, k, p in a.items}, a.out)
         else:
             raise SystemExit(f"unknown figure {a.figure!r}")
     timer.report("figure", figure=a.figure)

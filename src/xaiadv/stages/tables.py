@@ -31,6 +31,24 @@ def run(a) -> None:
             from ..tables.saito2020 import table2
 
             table2({(d, m, k, e): p for d, m, k, e, p in a.items}, a.out_csv, a.out_md)
+        elif a.table in ("nguyen2018_table1", "nguyen2018_table2", "nguyen2018_table3", "nguyen2018_table4"):
+            from ..tables import nguyen2018
+
+            files = {(d, m, s, k): p for d, m, s, k, p in a.items}
+            if a.table == "nguyen2018_table1":
+                nguyen2018.table1(files, a.out_csv, a.out_md)
+            elif a.table == "nguyen2018_table4":
+                nguyen2018.table4(files, a.out_csv, a.out_md)
+            else:
+                nguyen2018.table2(files, a.out_csv, a.out_md, table=a.table.rsplit("_", 1)[1])
+        elif a.table == "nguyen2018_models":
+            from ..tables.nguyen2018 import models
+
+            models({(d, m): p for d, m, p in a.items}, a.out_csv, a.out_md)
+        elif a.table == "nguyen2018_adaptive":
+            from ..tables.nguyen2018 import adaptive
+
+            adaptive({(d, m): p for d, m, p in a.items}, a.out_csv, a.out_md)
         else:
             raise SystemExit(f"unknown table {a.table!r}")
     timer.report("tables", table=a.table)

@@ -4,13 +4,23 @@
 table or figure naming the paper, the table and what deviates from the paper).
 """
 
-TABLES = ("kao2021_table1", "kao2021_table2", "kao2021_endtoend", "saito2020_table1", "saito2020_table2")
-FIGURES = ("kao2021_fig6", "kao2021_fig7", "saito2020_fig2")
+TABLES = ("kao2021_table1", "kao2021_table2", "kao2021_endtoend", "saito2020_table1", "saito2020_table2",
+          "nguyen2018_table1", "nguyen2018_table2", "nguyen2018_table3", "nguyen2018_table4", "nguyen2018_models",
+          "nguyen2018_adaptive")
+FIGURES = ("kao2021_fig6", "kao2021_fig7", "saito2020_fig2", "nguyen2018_fig3")
 
 PAPERS = {
     "kao2021": "Kao, Chen, Markert & Böttinger (2021): Rectifying adversarial inputs using XAI techniques",
     "saito2020": "Saito & Wang (2020): Explaining away attacks against neural networks",
+    "nguyen2018": "Nguyen, Georgiev, Ji & Wang (2018): Where classification fails, interpretation rises",
 }
+
+_NGUYEN_DEV = [
+    "LAN (Grimm et al. 2017) widths, beta, optimiser, epochs and per-pixel mask are not given in either paper: "
+    "our choices in config lan_detection.lan.",
+    "Default: MNIST (Kao's CNN as f1, a VGG-like MNIST CNN as transfer source); the paper's CIFAR-10 AlexNet / "
+    "VGG-like in config/cifar10-local.yaml and config/paper.yaml.",
+]
 
 # name -> (paper key, what it is, deviations from the paper)
 CAPTIONS = {
@@ -54,6 +64,18 @@ CAPTIONS = {
     "saito2020_fig2": ("saito2020", "Figure 2: distribution of |SHAP| for clean vs adversarial images", [
         "Per data set, model and attack of the detection set; pixels (or the configured layer), not only Inception-v3.",
     ]),
+    "nguyen2018_table1": ("nguyen2018", "Table 1: adversarial examples whose LAN mask keeps its mask classification",
+                          _NGUYEN_DEV),
+    "nguyen2018_table2": ("nguyen2018", "Table 2: TP / TN of f1(x) != f2(g(x)) on attacks crafted on f1 (+ AUROC, "
+                          "TPR at 5% FPR)", _NGUYEN_DEV),
+    "nguyen2018_table3": ("nguyen2018", "Table 3: the same on attacks crafted on a transfer source", _NGUYEN_DEV),
+    "nguyen2018_table4": ("nguyen2018", "Table 4: TP / TN / recovery where f2 classifies the clean mask correctly",
+                          _NGUYEN_DEV),
+    "nguyen2018_models": ("nguyen2018", "§3.2: accuracy of f1 on images and of f2 on LAN masks", _NGUYEN_DEV),
+    "nguyen2018_adaptive": ("nguyen2018", "Beyond the paper: PGD that knows the LAN detector vs plain PGD",
+                            ["Not in the paper."]),
+    "nguyen2018_fig3": ("nguyen2018", "Figures 1 / 3: clean images, their FGSM / JSMA / C&W versions and their LAN "
+                        "masks (1 - A), with f1's and f2's classes", _NGUYEN_DEV),
 }
 
 # table -> (our column, CI low, CI high, the paper's column): what the summary compares
@@ -62,6 +84,11 @@ COMPARE = {
     "kao2021_table2": ("rectified_accuracy", "ci_lo", "ci_hi", "paper_rectified_accuracy"),
     "saito2020_table1": ("success_rate", "ci_lo", "ci_hi", "paper_success_rate"),
     "saito2020_table2": ("accuracy", "acc_lo", "acc_hi", "paper_accuracy"),
+    "nguyen2018_table1": ("mask_kept", "mask_kept_lo", "mask_kept_hi", "paper_mask_kept"),
+    "nguyen2018_table2": ("tp", "tp_lo", "tp_hi", "paper_tp"),
+    "nguyen2018_table3": ("tp", "tp_lo", "tp_hi", "paper_tp"),
+    "nguyen2018_table4": ("recovery", "recovery_lo", "recovery_hi", "paper_recovery"),
+    "nguyen2018_models": ("f2_acc", "f2_acc_lo", "f2_acc_hi", "paper_f2"),
 }
 
 

@@ -1,0 +1,40 @@
+"""train_lan: the Latent Attention Network g of one classifier f1 (Nguyen et al. 2018 / Grimm et al. 2017)."""
+
+from __future__ import annotations
+
+import sys
+
+from .. import runtime
+
+
+def run(a) -> None:
+    timer = runtime.Timer()
+    with timer("load"):
+        import torch
+
+        from ..data import load_split
+        from ..explainers.lan import save_lan, train_lan
+        from ..io import write_json
+        from ..models import load_model
+
+        device = runtime.setup(a.seed, a.threads, a.device)
+        f1 = load_model(a.model_file, device)
+        spec = a.spec
+        x, _, _, _ = load_split(a.train_split, spec.get("n_train"))
+        if len(x) < 2:
+            raise SystemExit(f"{a.train_split}: {len(x)} training images; the LAN needs a train split "
+                             f"(lan_detection.models: {a.model})")
+    with timer("compute"):
+        g, history = train_lan(f1, x, hidden=spec["hidden"], leak=spec["leak"], per_channel=spec["per_channel"],
+                               beta=spec["beta"], epochs=spec["epochs"], lr=spec["lr"], batch_size=spec["batch_size"],
+                               seed=a.seed, device=device)
+    seconds = timer.phases.get("compute", float("nan"))
+    ips = spec["epochs"] * len(x) / seconds if seconds == seconds and seconds > 0 else float("nan")
+    last = history[-1]
+    print(f"LAN for {a.model}: {len(x)} images x {spec['epochs']} epochs, CE {last['ce']:.4f}, "
+          f"mean A {last['mean_A']:.3f}, {ips:.0f} images/s", file=sys.stderr)
+    with timer("write"):
+        save_lan(a.out, g, {"dataset": a.dataset, "model": a.model, "spec": spec})
+        write_json(a.out_metrics, {"dataset": a.dataset, "model": a.model, "spec": spec, "n_train": len(x),
+                                   "history": history, "images_per_s": ips, "torch": torch.__version__})
+    timer.report("train_lan", model=a.model, n=len(x))
