@@ -25,10 +25,17 @@ def test_shipped_configs_validate_and_get_defaults(name):
 def test_overlay_adds_cifar10():
     cfg = default()
     over = yaml.safe_load((ROOT / "config/cifar10-local.yaml").read_text())
-    for k, v in over.items():
-        cfg[k].update(v)
+    from snakemake.utils import update_config  # what Snakemake does with a second --configfile: a deep merge
+
+    update_config(cfg, over)
     xcfg.validate(cfg)
     assert ("cifar10", "cifar10_cnn") in xcfg.model_pairs(cfg)
+    # Nguyen et al. on CIFAR-10: an AlexNet-style f1 and a VGG-like transfer source, on which no other stage runs
+    assert ("cifar10", "cifar10_alexnet") in xcfg.lan_models(cfg)
+    assert ("cifar10", "cifar10_alexnet") not in xcfg.model_pairs(cfg)
+    assert {(s, a) for d, m, s, a in xcfg.lan_jobs(cfg) if d == "cifar10"} == {
+        (s, a) for s in ("cifar10_alexnet", "cifar10_vgg") for a in ("fgsm_linf", "jsma", "cw_l2")}
+    assert cfg["attacks"]["jsma"]["method"] == "jsma" and "cifar10" in cfg["attacks"]["jsma"]["datasets"]
 
 
 @pytest.mark.parametrize(
@@ -58,6 +65,21 @@ def test_overlay_adds_cifar10():
         (lambda c: c["datasets"]["imagenet"].update(explain_attacks=["bim"]),
          "datasets.imagenet.explain_attacks: 'bim' is not a configured attack"),
         (lambda c: c["rectifiers"]["dae"].update(width=0), "rectifiers.dae.width = 0"),
+        (lambda c: c["lan_detection"].update(models=["alexnet"]),
+         "lan_detection.models: 'alexnet' is not a configured model"),
+        (lambda c: c["lan_detection"].update(models=["effnet_lite0"]),
+         "lan_detection.models: 'effnet_lite0' is an ImageNet model"),
+        (lambda c: c["lan_detection"]["transfer"].update(mnist_cnn="effnet_lite0"),
+         "lan_detection.transfer.mnist_cnn = 'effnet_lite0': trained on 'imagenet', f1 on 'mnist'"),
+        (lambda c: c["lan_detection"].update(transfer={}),
+         "models.mnist_vgg.stages = 'lan_detection': 'mnist_vgg' is neither in lan_detection.models"),
+        (lambda c: c["lan_detection"].update(attacks=["deepfool"]), "lan_detection.attacks: 'deepfool' is not a configured attack"),
+        (lambda c: c["lan_detection"]["lan"].update(hidden=[2000]), "lan_detection.lan.hidden.0 = 2000"),
+        (lambda c: c["lan_detection"]["lan"].update(per_dataset={"mnist": {"beta": -1}}),
+         "lan_detection.lan.per_dataset.mnist: beta = -1"),
+        (lambda c: (c["lan_detection"].update(models=[], transfer={}), c["models"].pop("mnist_vgg")),
+         "tables: nguyen2018_table1 needs lan_detection.models and lan_detection.attacks"),
+        (lambda c: c["models"]["mnist_vgg"].update(stages="some"), "models.mnist_vgg.stages = 'some': must be one of all, lan_detection"),
     ],
 )
 def test_bad_values_fail_with_one_line_naming_the_key(mutate, expected):
@@ -81,6 +103,17 @@ def test_validation_does_not_change_a_valid_config_twice():
     cfg = xcfg.validate(default())
     again = xcfg.validate(copy.deepcopy(cfg))
     assert again == cfg
+
+
+def test_nguyen_axes_of_the_default():
+    """f1 = the MNIST CNN, its LAN jobs on its own attacks and on the VGG-like transfer source's; the source is
+    in no other paper's stage and attacks its own (smaller) n_eval."""
+    cfg = xcfg.validate(default())
+    assert xcfg.lan_models(cfg) == [("mnist", "mnist_cnn")]
+    assert xcfg.lan_jobs(cfg) == [("mnist", "mnist_cnn", s, a) for s in ("mnist_cnn", "mnist_vgg")
+                                  for a in ("fgsm_linf", "jsma", "cw_l2")]
+    assert ("mnist", "mnist_vgg") not in xcfg.model_pairs(cfg)
+    assert xcfg.lan_spec(cfg, "lan", "mnist")["beta"] == 5.0
 
 
 def test_stage_axes_of_the_default():

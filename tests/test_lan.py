@@ -17,7 +17,7 @@ def lan(mnist_small, mnist_model):
     (~60k samples: below ~50k the masks are still nearly constant)."""
     x, _, _, _ = mnist_small
     torch.manual_seed(0)
-    g, history = train_lan(mnist_model, x, beta=5.0, epochs=10, lr=1e-3, batch_size=64, progress=False)
+    g, history = train_lan(mnist_model, x, beta=5.0, epochs=10, lr=3e-4, batch_size=64, progress=False)
     return g, history
 
 

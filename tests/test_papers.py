@@ -18,7 +18,7 @@ def test_every_printed_cell_is_looked_up_by_a_table_of_the_paper_config():
     """A renamed attack / rectifier / detector would silently drop a comparison: every CSV row must be a key
     that a table of config/paper.yaml looks up (and so appears beside our number)."""
     keys = cell_keys(xcfg.load(ROOT / "config" / "paper.yaml"))
-    for key in ("kao2021", "saito2020"):
+    for key in ("kao2021", "saito2020", "nguyen2018"):
         df = papers.load(key)
         assert df.value.notna().all(), f"{key}.csv: a cell without a value"
         rows = {(key, r.table, r.dataset, r.attack, r.metric) for r in df.itertuples()}
@@ -40,6 +40,21 @@ def test_transcription_counts_and_spot_values():
     s = papers.lookup(saito, "table2", "imagenet", "detection_accuracy:forest", "bim_targeted_second")
     assert s.value == pytest.approx(0.9987) and "Random Forest" in s.citation
     assert papers.lookup(saito, "table1", "mnist", "attack_success", "bim_untargeted") == papers.NONE
+
+
+def test_nguyen_transcription():
+    """Nguyen et al.: Tables 1 (3 attacks), 2 and 3 (TP, TN x 3 attacks), 4 (TP, TN, recovery x 3), and the two
+    accuracies of §3.2; CIFAR-10 only."""
+    df = papers.load("nguyen2018")
+    counts = df.groupby("table").size().to_dict()
+    assert counts == {"table1": 3, "table2": 6, "table3": 6, "table4": 9, "models": 2}
+    assert set(df.dataset) == {"cifar10"}
+    assert papers.lookup(df, "table1", "cifar10", "mask_kept", "cw_l2").value == pytest.approx(0.997)
+    p = papers.lookup(df, "table3", "cifar10", "tn", "cw_l2")
+    assert p.value == pytest.approx(0.75) and "Table 3" in p.citation and "True negative" in p.citation
+    assert papers.lookup(df, "table2", "cifar10", "tp", "jsma").value == pytest.approx(0.96)
+    assert papers.lookup(df, "models", "cifar10", "f2_accuracy").value == pytest.approx(0.60)
+    assert papers.lookup(df, "table2", "mnist", "tp", "jsma") == papers.NONE
 
 
 def test_compare_and_small_n_marking():

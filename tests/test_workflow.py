@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -69,7 +70,7 @@ def project(tmp_path_factory):
 
 def test_every_declared_table_is_built(project):
     d, cfg = project
-    pairs = [(m["dataset"], name) for name, m in cfg["models"].items()]
+    pairs = [(m["dataset"], name) for name, m in cfg["models"].items() if m.get("stages", "all") == "all"]
     k = pd.read_csv(d / "results/tables/kao2021_table1.csv")
     assert sorted(zip(k.dataset, k.model)) == sorted(pairs)
     assert k.n.min() >= 4 and k.accuracy.between(0, 1).all()
@@ -186,10 +187,14 @@ def test_paper_config_dry_run_builds_the_full_dag(tmp_path):
     copy_workflow(tmp_path)
     out = run(["-n", "--cores", "8", "--configfile", "config/paper.yaml", "--quiet", "rules"], tmp_path).stdout
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", out, re.M))
-    # 3 data sets; 6 models; 13 attacks x 6 models + jsma on mnist and cifar10
-    assert counts["prepare_dataset"] == "3" and counts["train_classifier"] == "6"
-    assert counts["attack"] == str(13 * 6 + 2) and counts["explain"] == counts["attack"]
-    assert counts["tables"] == "5" and counts["figure"] == "3" and counts["summary"] == "1"
+    # 3 data sets; 6 models for every paper + Nguyen's 3 (CIFAR-10 AlexNet, its VGG-like and MNIST's transfer
+    # sources); 13 attacks x 6 models + jsma on mnist and cifar10; Nguyen's 3 attacks on its 3 own models
+    assert counts["prepare_dataset"] == "3" and counts["train_classifier"] == "9"
+    assert counts["attack"] == str(13 * 6 + 2 + 3 * 3) and counts["explain"] == str(13 * 6 + 2)
+    assert counts["tables"] == "11" and counts["figure"] == "4" and counts["summary"] == "1"
+    # Nguyen: a LAN and an f2 per f1 (MNIST CNN, CIFAR-10 AlexNet); 3 attacks x (f1 + transfer source) each
+    assert counts["train_lan"] == counts["train_mask_classifier"] == counts["lan_adaptive"] == "2"
+    assert counts["lan_detect"] == str(2 * 2 * 3)
     # Kao's 7 attacks x 6 models, every rectifier in one job each; the CAM grid and the end-to-end
     # evaluation per job too; one denoiser per data set
     assert counts["rectify"] == counts["rectify_grid"] == counts["endtoend"] == str(7 * 6)
@@ -318,3 +323,29 @@ def test_two_configs_side_by_side_never_overwrite_each_other(project):
     assert (d / "results-other/logs/attack/mnist/mnist_cnn/fgsm_linf.log").exists()
     # and the first config still has nothing to do
     assert planned_jobs(d) == []
+
+
+def test_nguyen_lan_rules_tables_and_figure(project):
+    """train_lan, train_mask_classifier, lan_detect (direct and transfer), lan_adaptive and the tables / figure."""
+    d, cfg = project
+    ld = cfg["lan_detection"]
+    lan = json.loads((d / "results/models/mnist/mnist_cnn/lan.json").read_text())
+    assert len(lan["history"]) == ld["lan"]["epochs"] and "mask_std_over_images" in lan["history"][0]
+    t1 = pd.read_csv(d / "results/tables/nguyen2018_table1.csv")
+    assert set(zip(t1.f1, t1.source, t1.attack)) == {("mnist_cnn", "mnist_cnn", a) for a in ld["attacks"]}
+    assert t1.mask_kept.between(0, 1).all() and (t1.n > 0).all()
+    t3 = pd.read_csv(d / "results/tables/nguyen2018_table3.csv")
+    assert set(zip(t3.source, t3.attack)) == {("mnist_vgg", a) for a in ld["attacks"]}
+    assert (t3.n <= cfg["models"]["mnist_vgg"]["n_eval"]).all()  # the source's own n_eval
+    t4 = pd.read_csv(d / "results/tables/nguyen2018_table4.csv")
+    assert len(t4) == 2 * len(ld["attacks"]) and (t4.n_filtered <= t4.n).all()
+    m = pd.read_csv(d / "results/tables/nguyen2018_models.csv")
+    assert m.f1_acc.iloc[0] > 0.8 and m.f2_acc.between(0, 1).all()
+    a = pd.read_csv(d / "results/tables/nguyen2018_adaptive.csv")
+    assert list(a.attack) == ["pgd", "adaptive"] and (a.n == ld["adaptive"]["n"]).all()
+    md = (d / "results/tables/nguyen2018_table2.md").read_text()
+    assert md.startswith("# Nguyen et al. (2018), Table 2") and "CIFAR-10: 87.8" in md  # the printed number as context
+    assert (d / "results/figures/nguyen2018_fig3.png").stat().st_size > 10_000
+    # the transfer source runs no other paper's stage
+    assert not (d / "results/explanations/mnist/mnist_vgg").exists()
+    assert not (d / "results/rectify/mnist/mnist_vgg").exists()

@@ -170,8 +170,6 @@ def _check_lan(config: dict, schema: dict) -> None:
     for m in ld["models"]:
         if m not in models:
             raise ConfigError(f"lan_detection.models: {m!r} is not a configured model; configured: {', '.join(models)}")
-        if models[m].get("role") == "transfer_source":
-            raise ConfigError(f"lan_detection.models: {m!r} has role transfer_source; f1 must be a classifier")
         if models[m]["dataset"] == "imagenet":
             raise ConfigError(f"lan_detection.models: {m!r} is an ImageNet model; the LAN is a fully connected "
                               f"net on the whole image (MNIST / CIFAR-10 sizes)")
@@ -183,6 +181,11 @@ def _check_lan(config: dict, schema: dict) -> None:
         if models[src]["dataset"] != models[m]["dataset"]:
             raise ConfigError(f"lan_detection.transfer.{m} = {src!r}: trained on {models[src]['dataset']!r}, "
                               f"f1 on {models[m]['dataset']!r}")
+    used = set(ld["models"]) | set(ld["transfer"].values())
+    for name, m in models.items():
+        if m.get("stages") == "lan_detection" and name not in used:
+            raise ConfigError(f"models.{name}.stages = 'lan_detection': {name!r} is neither in lan_detection.models "
+                              f"nor a lan_detection.transfer source, so nothing would run on it")
     for a in ld["attacks"]:
         if a not in config["attacks"]:
             raise ConfigError(f"lan_detection.attacks: {a!r} is not a configured attack; configured: {', '.join(config['attacks'])}")
@@ -203,8 +206,8 @@ def _check_lan(config: dict, schema: dict) -> None:
 
 def model_pairs(config: dict) -> list[tuple[str, str]]:
     """``[(dataset, model), ...]`` in config order: the classifiers every stage runs on (not the models
-    with ``role: transfer_source``, which only Nguyen et al.'s transfer setting attacks)."""
-    return [(m["dataset"], name) for name, m in config["models"].items() if m.get("role") != "transfer_source"]
+    with ``stages: lan_detection``, on which only Nguyen et al.'s stages run)."""
+    return [(m["dataset"], name) for name, m in config["models"].items() if m.get("stages", "all") == "all"]
 
 
 NGUYEN_TABLES = ("nguyen2018_table1", "nguyen2018_table2", "nguyen2018_table3", "nguyen2018_table4",

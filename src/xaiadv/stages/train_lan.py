@@ -24,15 +24,28 @@ def run(a) -> None:
         if len(x) < 2:
             raise SystemExit(f"{a.train_split}: {len(x)} training images; the LAN needs a train split "
                              f"(lan_detection.models: {a.model})")
+    probe_x = x[:500].to(device)
+
+    def probe(g):
+        """How much the mask depends on the image: per-pixel std of A over 500 training images, averaged over
+        pixels (~0: one constant mask for every image, which f2 cannot classify)."""
+        return {"mask_std_over_images": float(g(probe_x).std(0).mean())}
+
     with timer("compute"):
         g, history = train_lan(f1, x, hidden=spec["hidden"], leak=spec["leak"], per_channel=spec["per_channel"],
                                beta=spec["beta"], epochs=spec["epochs"], lr=spec["lr"], batch_size=spec["batch_size"],
-                               seed=a.seed, device=device)
+                               seed=a.seed, device=device, on_epoch=probe)
     seconds = timer.phases.get("compute", float("nan"))
     ips = spec["epochs"] * len(x) / seconds if seconds == seconds and seconds > 0 else float("nan")
     last = history[-1]
+    for h in history:
+        print(f"epoch {h['epoch']}: CE {h['ce']:.4f}, mean A {h['mean_A']:.3f}, "
+              f"mask std over images {h['mask_std_over_images']:.3f}", file=sys.stderr)
     print(f"LAN for {a.model}: {len(x)} images x {spec['epochs']} epochs, CE {last['ce']:.4f}, "
           f"mean A {last['mean_A']:.3f}, {ips:.0f} images/s", file=sys.stderr)
+    if last["mask_std_over_images"] < 0.01:
+        print(f"WARNING: the LAN's mask hardly depends on the image (std {last['mask_std_over_images']:.4f}); f2 will "
+              f"be near chance. Train longer (lan_detection.lan.epochs / n_train) or lower beta.", file=sys.stderr)
     with timer("write"):
         save_lan(a.out, g, {"dataset": a.dataset, "model": a.model, "spec": spec})
         write_json(a.out_metrics, {"dataset": a.dataset, "model": a.model, "spec": spec, "n_train": len(x),

@@ -25,4 +25,13 @@ def cell_keys(config: dict) -> set[tuple[str, str, str, str, str]]:
         if config["explainers"][e]["method"] == "expected_gradients":
             for det in config["detectors"]:
                 keys.add(("saito2020", "table2", d, a, f"detection_accuracy:{det}"))
+    for d, m, src, a in xcfg.lan_jobs(config):
+        if src == m:
+            keys.add(("nguyen2018", "table1", d, a, "mask_kept"))
+        for metric in ("tp", "tn"):
+            keys.add(("nguyen2018", "table2" if src == m else "table3", d, a, metric))
+        for metric in ("tp", "tn", "recovery"):
+            keys.add(("nguyen2018", "table4", d, a, metric))
+    for d, _m in xcfg.lan_models(config):
+        keys.update({("nguyen2018", "models", d, "", "f1_accuracy"), ("nguyen2018", "models", d, "", "f2_accuracy")})
     return keys
