@@ -90,9 +90,12 @@ def test_explanation_cache_contract(project):
 
     d, cfg = project
     files = sorted((d / "results/explanations").rglob("*.parquet"))
-    n_attacks = sum(1 for _, m in cfg["models"].items() for a in cfg["attacks"].values()
-                    if m["dataset"] in a.get("datasets", [m["dataset"]]))
-    assert len(files) == n_attacks * len(cfg["explainers"])
+    # every explainer of every attack of every model for all papers; the LAN only where a model has one
+    expected = sum(
+        sum(1 for a in cfg["attacks"].values() if m["dataset"] in a.get("datasets", [m["dataset"]]))
+        * sum(1 for e in cfg["explainers"].values() if e["method"] != "lan" or name in cfg["lan_detection"]["models"])
+        for name, m in cfg["models"].items() if m.get("stages", "all") == "all")
+    assert len(files) == expected
     frame, attribution, meta = read_explanations(d / "results/explanations/mnist/mnist_cnn/fgsm_linf/grad_cam.parquet")
     assert meta["explainer"] == "grad_cam" and meta["shape"] == [1, 28, 28]
     assert set(frame.variant) == {"clean", "adversarial"} and len(frame) == 2 * frame.sample_id.nunique()
@@ -114,6 +117,7 @@ def test_saito_detection_table_and_figure(project):
     t = pd.read_csv(d / "results/tables/saito2020_table2.csv")
     explainers = set(cfg["explainers"])
     assert set(t.explainer) == explainers and set(t.detector) == set(cfg["detectors"])
+    assert "lan" not in set(t[t.dataset == "imagenet"].explainer)  # no LAN for EfficientNet
     assert set(t.attack) == set(cfg["detection"]["attacks"])
     done = t[t.accuracy.notna()]
     assert len(done) > 0 and done.accuracy.between(0, 1).all() and done.auroc.between(0, 1).all()
@@ -191,16 +195,19 @@ def test_paper_config_dry_run_builds_the_full_dag(tmp_path):
     # sources); 13 attacks x 6 models + jsma on mnist and cifar10; Nguyen's 3 attacks on its 3 own models
     assert counts["prepare_dataset"] == "3" and counts["train_classifier"] == "9"
     assert counts["attack"] == str(13 * 6 + 2 + 3 * 3) and counts["explain"] == str(13 * 6 + 2)
-    assert counts["tables"] == "11" and counts["figure"] == "4" and counts["summary"] == "1"
+    assert counts["tables"] == "12" and counts["figure"] == "4" and counts["summary"] == "1"
     # Nguyen: a LAN and an f2 per f1 (MNIST CNN, CIFAR-10 AlexNet); 3 attacks x (f1 + transfer source) each
     assert counts["train_lan"] == counts["train_mask_classifier"] == counts["lan_adaptive"] == "2"
-    assert counts["lan_detect"] == str(2 * 2 * 3)
+    assert counts["lan_interpretations"] == "2" and counts["lan_detect"] == str(2 * 2 * 3)
+    # the LAN masks cached for the one model of every paper with a LAN (the MNIST CNN): its 14 attacks
+    assert counts["explain_lan"] == "14"
     # Kao's 7 attacks x 6 models, every rectifier in one job each; the CAM grid and the end-to-end
     # evaluation per job too; one denoiser per data set
     assert counts["rectify"] == counts["rectify_grid"] == counts["endtoend"] == str(7 * 6)
     assert counts["train_denoiser"] == "3"
-    # Saito's 3 attacks in 2 forms (paper BIM, released one-step) x 6 models x 7 explainers
-    assert counts["detect"] == str(6 * 6 * 7)
+    # Saito's 3 attacks in 2 forms (paper BIM, released one-step) x 6 models x 7 explainers, + the LAN's masks
+    # of the MNIST CNN
+    assert counts["detect"] == str(6 * 6 * 7 + 6)
 
 
 def test_each_rule_env_holds_what_its_jobs_imported(project):
@@ -341,11 +348,23 @@ def test_nguyen_lan_rules_tables_and_figure(project):
     assert len(t4) == 2 * len(ld["attacks"]) and (t4.n_filtered <= t4.n).all()
     m = pd.read_csv(d / "results/tables/nguyen2018_models.csv")
     assert m.f1_acc.iloc[0] > 0.8 and m.f2_acc.between(0, 1).all()
+    i = pd.read_csv(d / "results/tables/nguyen2018_interpretations.csv")
+    assert set(i.interpretation) == set(ld["interpretations"]["explainers"]) and set(i.attack) == set(ld["attacks"])
+    assert i.f2_acc.between(0, 1).all() and (i.n > 0).all()
     a = pd.read_csv(d / "results/tables/nguyen2018_adaptive.csv")
     assert list(a.attack) == ["pgd", "adaptive"] and (a.n == ld["adaptive"]["n"]).all()
     md = (d / "results/tables/nguyen2018_table2.md").read_text()
     assert md.startswith("# Nguyen et al. (2018), Table 2") and "CIFAR-10: 87.8" in md  # the printed number as context
     assert (d / "results/figures/nguyen2018_fig3.png").stat().st_size > 10_000
+    # the LAN masks in the explanation cache (rule explain_lan), for the model with a LAN only, and Saito's
+    # detectors on them
+    from xaiadv.cache import read_explanations
+
+    frame, attr, meta = read_explanations(d / "results/explanations/mnist/mnist_cnn/fgsm_linf/lan.parquet")
+    assert attr.shape[1:] == (1, 28, 28) and attr.min() >= 0 and attr.max() <= 1 and "LAN" in meta["attributed_to"]
+    assert not list((d / "results/explanations/imagenet").rglob("lan.parquet"))
+    t = pd.read_csv(d / "results/tables/saito2020_table2.csv")
+    assert {"lan"} == set(t[t.dataset == "mnist"].explainer) & {"lan"} and "lan" not in set(t[t.dataset == "imagenet"].explainer)
     # the transfer source runs no other paper's stage
     assert not (d / "results/explanations/mnist/mnist_vgg").exists()
     assert not (d / "results/rectify/mnist/mnist_vgg").exists()

@@ -195,9 +195,19 @@ def _check_lan(config: dict, schema: dict) -> None:
         for ds in ld[section].get("per_dataset", {}):
             for err in validator.iter_errors(for_dataset(ld[section], ds)):
                 raise ConfigError(f"lan_detection.{section}.per_dataset.{ds}: " + _explain(err))
+    allowed = ("saliency", "integrated_gradients", "guided_backprop", "grad_cam", "lan", "input_pixels")
+    for n in ld["interpretations"]["explainers"]:
+        if n not in config["explainers"]:
+            raise ConfigError(f"lan_detection.interpretations.explainers: {n!r} is not a configured explainer; "
+                              f"configured: {', '.join(config['explainers'])}")
+        if config["explainers"][n]["method"] not in allowed:
+            raise ConfigError(f"lan_detection.interpretations.explainers: {n!r} has method "
+                              f"{config['explainers'][n]['method']!r}; allowed: {', '.join(allowed)}")
     wants = [t for t in config["tables"] if t.startswith("nguyen2018_")]
     if wants and not (ld["models"] and ld["attacks"]):
         raise ConfigError(f"tables: {wants[0]} needs lan_detection.models and lan_detection.attacks")
+    if "nguyen2018_interpretations" in wants and not ld["interpretations"]["explainers"]:
+        raise ConfigError("tables: nguyen2018_interpretations needs lan_detection.interpretations.explainers")
     if "nguyen2018_table3" in wants and not ld["transfer"]:
         raise ConfigError("tables: nguyen2018_table3 needs lan_detection.transfer (f1 -> transfer-source model)")
 
@@ -208,10 +218,6 @@ def model_pairs(config: dict) -> list[tuple[str, str]]:
     """``[(dataset, model), ...]`` in config order: the classifiers every stage runs on (not the models
     with ``stages: lan_detection``, on which only Nguyen et al.'s stages run)."""
     return [(m["dataset"], name) for name, m in config["models"].items() if m.get("stages", "all") == "all"]
-
-
-NGUYEN_TABLES = ("nguyen2018_table1", "nguyen2018_table2", "nguyen2018_table3", "nguyen2018_table4",
-                 "nguyen2018_models", "nguyen2018_adaptive", "nguyen2018_fig3")
 
 
 def lan_models(config: dict) -> list[tuple[str, str]]:
@@ -240,6 +246,13 @@ def lan_spec(config: dict, section: str, dataset: str) -> dict[str, Any]:
 def attacks_for(config: dict, dataset: str) -> list[str]:
     """Names of the attacks that run on ``dataset``."""
     return [n for n, a in config["attacks"].items() if not a.get("datasets") or dataset in a["datasets"]]
+
+
+def explainers_for(config: dict, dataset: str, model: str) -> list[str]:
+    """Names of the explainers cached for ``model``: every configured one, except ``lan`` explainers for a model
+    without a LAN (one not in ``lan_detection.models``)."""
+    has_lan = (dataset, model) in lan_models(config)
+    return [n for n, e in config["explainers"].items() if e["method"] != "lan" or has_lan]
 
 
 def explained_attacks(config: dict, dataset: str) -> list[str]:
@@ -275,9 +288,9 @@ def attack_spec(config: dict, attack: str, dataset: str) -> dict[str, Any]:
 def detection_jobs(config: dict) -> list[tuple[str, str, str, str]]:
     """``[(dataset, model, attack, explainer), ...]`` fed to the detectors."""
     det = config["detection"]
-    explainers = det["explainers"] or list(config["explainers"])
+    want = det["explainers"] or list(config["explainers"])
     return [(d, m, a, e) for d, m in model_pairs(config) for a in explained_attacks(config, d) if a in det["attacks"]
-            for e in explainers]
+            for e in explainers_for(config, d, m) if e in want]
 
 
 def rectification_jobs(config: dict) -> list[tuple[str, str, str]]:

@@ -45,6 +45,7 @@ wildcard_constraints:
     table="|".join(TABLES),  # not "summary" (rule summary writes <results_dir>/tables/summary.csv)
     figure="|".join(FIGURES),
     rectifier="|".join(config["rectifiers"]) or "-",
+    lan_explainer="|".join(n for n, e in config["explainers"].items() if e["method"] == "lan") or "-",
 
 
 def code(*names):
@@ -80,7 +81,7 @@ def all_explanations():
         R(f"explanations/{d}/{m}/{a}/{e}.parquet")
         for d, m in xcfg.model_pairs(config)
         for a in xcfg.explained_attacks(config, d)
-        for e in config["explainers"]
+        for e in xcfg.explainers_for(config, d, m)
     ]
 
 
@@ -111,6 +112,11 @@ def denoisers(dataset):
     """{dae rectifier: its denoiser file} for ``dataset`` (rule train_denoiser)."""
     return {r: R(f"models/{dataset}/denoisers/{r}.safetensors")
             for r, spec in config["rectifiers"].items() if spec["method"] == "dae"}
+
+
+# the explain rule computes every explainer but the LAN (rule explain_lan: it needs the model's trained LAN)
+PIXEL_EXPLAINERS = {n: e for n, e in config["explainers"].items() if e["method"] != "lan"}
+LAN_EXPLAINERS = {n: e for n, e in config["explainers"].items() if e["method"] == "lan"}
 
 
 def shap_explainer():
@@ -151,6 +157,8 @@ def table_items(table):
         return [[d, m, s, a, R(f"lan/{d}/{m}/{s}/{a}.json")] for d, m, s, a in xcfg.lan_jobs(config) if s != m]
     if table == "nguyen2018_models":
         return [[d, m, R(f"models/{d}/{m}/lan_f2.json")] for d, m in xcfg.lan_models(config)]
+    if table == "nguyen2018_interpretations":
+        return [[d, m, R(f"lan/{d}/{m}/interpretations.json")] for d, m in xcfg.lan_models(config)]
     if table == "nguyen2018_adaptive":
         return [[d, m, R(f"lan/{d}/{m}/adaptive.json")] for d, m in xcfg.lan_models(config)]
     raise ValueError(f"unknown table {table!r}")

@@ -37,7 +37,7 @@ rule train_mask_classifier:
         lan=R("models/{dataset}/{model}/lan.safetensors"),
         train=R("data/{dataset}/train.safetensors"),
         test=R("data/{dataset}/test.safetensors"),
-        code=code("stages/train_mask_classifier.py", "detectors/lan.py", "explainers/lan.py", "train.py", "models/cnn.py"),
+        code=code("stages/train_mask_classifier.py", "stages/_lan.py", "detectors/lan.py", "explainers/lan.py", "train.py", "models/cnn.py"),
     params:
         spec=lambda wc: as_json(xcfg.lan_spec(config, "mask_classifier", wc.dataset)),
         seed=config["seed"],
@@ -69,7 +69,7 @@ rule lan_detect:
         f2=R("models/{dataset}/{model}/lan_f2.safetensors"),
         test=R("data/{dataset}/test.safetensors"),
         adv=R("attacks/{dataset}/{source}/{attack}.safetensors"),
-        code=code("stages/lan_detect.py", "stages/_attacked.py", "detectors/lan.py", "detectors/evaluate.py",
+        code=code("stages/lan_detect.py", "stages/_lan.py", "stages/_attacked.py", "detectors/lan.py", "detectors/evaluate.py",
                   "explainers/lan.py", "stats.py"),
     params:
         n_detect=config["lan_detection"]["n_detect"] or 0,
@@ -101,7 +101,7 @@ rule lan_adaptive:
         lan=R("models/{dataset}/{model}/lan.safetensors"),
         f2=R("models/{dataset}/{model}/lan_f2.safetensors"),
         test=R("data/{dataset}/test.safetensors"),
-        code=code("stages/lan_adaptive.py", "attacks/lan_adaptive.py", "attacks/base.py", "detectors/lan.py",
+        code=code("stages/lan_adaptive.py", "stages/_lan.py", "attacks/lan_adaptive.py", "attacks/base.py", "detectors/lan.py",
                   "explainers/lan.py", "stats.py"),
     params:
         spec=lambda wc: as_json(xcfg.lan_spec(config, "adaptive", wc.dataset)),
@@ -121,3 +121,40 @@ rule lan_adaptive:
         "--model {wildcards.model} --spec {params.spec:q} --model-file {input.model} --lan-file {input.lan} "
         "--f2-file {input.f2} --test-split {input.test} --seed {params.seed} --threads {threads} "
         "--device {params.device} --out {output} > {log} 2>&1"
+
+
+# Beyond the paper: the same detector with f2 trained on other explainers' maps (which interpretation rises best).
+rule lan_interpretations:
+    output:
+        R("lan/{dataset}/{model}/interpretations.json"),
+    input:
+        model=R("models/{dataset}/{model}/model.safetensors"),
+        lan=R("models/{dataset}/{model}/lan.safetensors"),
+        train=R("data/{dataset}/train.safetensors"),
+        test=R("data/{dataset}/test.safetensors"),
+        adv=lambda wc: [R(f"attacks/{wc.dataset}/{wc.model}/{a}.safetensors") for a in config["lan_detection"]["attacks"]
+                        if a in xcfg.attacks_for(config, wc.dataset)],
+        code=lambda wc: code("stages/lan_interpretations.py", "stages/_lan.py", "stages/_attacked.py", "detectors/lan.py", "explainers/base.py",
+                             "explainers/lan.py", "train.py", *sorted({f"explainers/{config['explainers'][e]['method']}.py"
+                                                                       for e in config["lan_detection"]["interpretations"]["explainers"]})),
+    params:
+        explainers=as_json({e: config["explainers"][e] for e in config["lan_detection"]["interpretations"]["explainers"]}),
+        spec=as_json(config["lan_detection"]["interpretations"]),
+        batch_size=config["batch_size"],
+        seed=config["seed"],
+        device=config["device"],
+    log:
+        R("logs/lan_interpretations/{dataset}/{model}.log"),
+    threads: config["threads"]
+    resources:
+        mem_mb=RES["mem_mb"],
+        runtime=RES["runtime"],
+        gpu=RES["gpu"],
+    conda:
+        "../../envs/explain.yaml"
+    shell:
+        "PYTHONPATH=$XAIADV_SRC${{PYTHONPATH:+:$PYTHONPATH}} $XAIADV_PYTHON -m xaiadv lan_interpretations --dataset {wildcards.dataset} "
+        "--model {wildcards.model} --explainers {params.explainers:q} --spec {params.spec:q} --model-file {input.model} "
+        "--lan-file {input.lan} --train-split {input.train} --test-split {input.test} --attack-files {input.adv} "
+        "--batch-size {params.batch_size} --seed {params.seed} --threads {threads} --device {params.device} "
+        "--out {output} > {log} 2>&1"

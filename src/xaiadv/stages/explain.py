@@ -53,6 +53,12 @@ def run(a) -> None:
     for out in a.outputs:
         name, spec = spec_for_output(out, a.explainers, "explainer")  # results/explanations/.../<explainer>.parquet
         context = {"seed": a.seed}
+        if spec["method"] == "lan":
+            if not a.lan_file:
+                raise SystemExit(f"output {out}: explainer {name!r} (method lan) needs --lan-file (rule train_lan)")
+            from ..explainers.lan import load_lan
+
+            context["lan"] = load_lan(a.lan_file, device)
         if spec["method"] in NEEDS_BACKGROUND:
             with timer("load"):
                 context["background"] = background(a.train_split, a.test_split, spec.get("background_size", 100), a.seed)
@@ -64,7 +70,8 @@ def run(a) -> None:
                 **rows,
                 attribution=attr.numpy(),
                 metadata={"dataset": a.dataset, "model": a.model, "attack": a.attack, "explainer": name,
-                          "attributed_to": layer_for(spec.get("layer"), getattr(model, "arch", None)) or "pixels",
+                          "attributed_to": ("pixels (LAN importance mask 1 - A)" if spec["method"] == "lan" else
+                                            layer_for(spec.get("layer"), getattr(model, "arch", None)) or "pixels"),
                           "spec": spec, "config_hash": spec_hash(spec),
                           "code_hash": file_sha256([source_file(spec["method"]), Path(__file__).parents[1] / "cache.py"])[:16],
                           "versions": {"xaiadv": __version__, "torch": torch.__version__, "captum": captum.__version__}},

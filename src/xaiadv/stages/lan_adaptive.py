@@ -18,16 +18,12 @@ def run(a) -> None:
         from ..attacks.lan_adaptive import attack
         from ..data import load_split
         from ..detectors.lan import flags, lan_outputs
-        from ..explainers.lan import load_lan
         from ..io import write_json
-        from ..models import load_model
         from ..stats import rate_ci
         from ..train import predict
+        from ._lan import load_detector
 
-        device = runtime.setup(a.seed, a.threads, a.device)
-        f1 = load_model(a.model_file, device)
-        g = load_lan(a.lan_file, device)
-        f2 = load_model(a.f2_file, device)
+        device, f1, g, f2 = load_detector(a)
         for m in (f1, g, f2):
             for p in m.parameters():
                 p.requires_grad_(False)

@@ -19,16 +19,12 @@ def run(a) -> None:
 
         from ..data import load_split
         from ..detectors.lan import auroc_ci, flags, lan_outputs, scores
-        from ..explainers.lan import load_lan
         from ..io import load_tensors, save_tensors, write_json
-        from ..models import load_model
         from ..stats import rate_ci
         from ._attacked import chosen
+        from ._lan import load_detector
 
-        device = runtime.setup(a.seed, a.threads, a.device)
-        f1 = load_model(a.model_file, device)
-        g = load_lan(a.lan_file, device)
-        f2 = load_model(a.f2_file, device)
+        device, f1, g, f2 = load_detector(a)
         x, y_all, _, _ = load_split(a.test_split)
         adv, _ = load_tensors(a.attack_file)
     with timer("compute"):

@@ -45,6 +45,10 @@ def run(a) -> None:
             from ..tables.nguyen2018 import models
 
             models({(d, m): p for d, m, p in a.items}, a.out_csv, a.out_md)
+        elif a.table == "nguyen2018_interpretations":
+            from ..tables.nguyen2018 import interpretations
+
+            interpretations({(d, m): p for d, m, p in a.items}, a.out_csv, a.out_md)
         elif a.table == "nguyen2018_adaptive":
             from ..tables.nguyen2018 import adaptive
 

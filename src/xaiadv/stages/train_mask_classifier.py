@@ -15,14 +15,12 @@ def run(a) -> None:
 
         from ..data import load_split
         from ..detectors.lan import lan_outputs, masks_of, train_mask_classifier
-        from ..explainers.lan import load_lan
         from ..io import write_json
-        from ..models import load_model, save_model
+        from ..models import save_model
         from ..stats import rate_ci
+        from ._lan import load_detector
 
-        device = runtime.setup(a.seed, a.threads, a.device)
-        f1 = load_model(a.model_file, device)
-        g = load_lan(a.lan_file, device)
+        device, f1, g, _ = load_detector(a, with_f2=False)
         spec = a.spec
         x, y, _, meta = load_split(a.train_split, spec.get("n_train"))
         x_te, y_te, _, _ = load_split(a.test_split)

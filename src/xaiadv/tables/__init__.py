@@ -6,7 +6,7 @@ table or figure naming the paper, the table and what deviates from the paper).
 
 TABLES = ("kao2021_table1", "kao2021_table2", "kao2021_endtoend", "saito2020_table1", "saito2020_table2",
           "nguyen2018_table1", "nguyen2018_table2", "nguyen2018_table3", "nguyen2018_table4", "nguyen2018_models",
-          "nguyen2018_adaptive")
+          "nguyen2018_adaptive", "nguyen2018_interpretations")
 FIGURES = ("kao2021_fig6", "kao2021_fig7", "saito2020_fig2", "nguyen2018_fig3")
 
 PAPERS = {
@@ -74,6 +74,10 @@ CAPTIONS = {
     "nguyen2018_models": ("nguyen2018", "§3.2: accuracy of f1 on images and of f2 on LAN masks", _NGUYEN_DEV),
     "nguyen2018_adaptive": ("nguyen2018", "Beyond the paper: PGD that knows the LAN detector vs plain PGD",
                             ["Not in the paper."]),
+    "nguyen2018_interpretations": ("nguyen2018", "Beyond the paper: which interpretation rises best (f2 on saliency, "
+                                   "IG, guided backprop, Grad-CAM, LAN masks, raw images)", [
+        "Not in the paper. Each f2 (LeNet) trained on the same training images' maps, fewer than the LAN's f2 "
+        "in Table 2 (lan_detection.interpretations.n_train)."]),
     "nguyen2018_fig3": ("nguyen2018", "Figures 1 / 3: clean images, their FGSM / JSMA / C&W versions and their LAN "
                         "masks (1 - A), with f1's and f2's classes", _NGUYEN_DEV),
 }

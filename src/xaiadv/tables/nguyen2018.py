@@ -220,3 +220,33 @@ def adaptive(files: dict, csv_path, md_path) -> pd.DataFrame:
         "detected: flagged among the images where f1 reached the target; evaded: f1 fooled and not flagged.",
         "Not in the paper (it evaluates non-adaptive attacks only).", *COMMON_NOTES])
     return df
+
+
+def interpretations(files: dict, csv_path, md_path) -> pd.DataFrame:
+    """Beyond the paper: the detector f1(x) != f2(map(x)) with f2 trained on each explainer's maps; f2's accuracy
+    on clean test maps and TP / TN / AUROC per attack. ``files``: {(dataset, f1): lan_interpretations JSON}."""
+    rows = []
+    for (dataset, model), path in files.items():
+        r = read_json(path)
+        for name, res in r["interpretations"].items():
+            for atk, v in res["attacks"].items():
+                rows.append({"dataset": dataset, "f1": model, "interpretation": name, "method": res["method"],
+                             "n_train": r["n_train"], **_rate_cols("f2_acc", res["f2_accuracy"]),
+                             "attack": atk, "n": v["n"], **_rate_cols("tp", v["tp"]), **_rate_cols("tn", v["tn"]),
+                             "auroc": v["auroc"]["auroc"], "auroc_lo": v["auroc"]["lo"], "auroc_hi": v["auroc"]["hi"]})
+    df = pd.DataFrame(rows)
+    md = pd.DataFrame({
+        "dataset": df.dataset, "f1": df.f1, "f2 trained on": df.interpretation,
+        "f2 accuracy on maps %": [_fmt(r, "f2_acc") for r in df.itertuples()],
+        "attack": df.attack, "n": df.n,
+        "TP % [95% CI]": [_fmt(r, "tp") for r in df.itertuples()],
+        "TN % [95% CI]": [_fmt(r, "tn") for r in df.itertuples()],
+        "AUROC [95% CI]": [_auc(r) for r in df.itertuples()]})
+    write_table(csv_path, md_path, "Beyond Nguyen et al. (2018): which interpretation rises best", df, md, [
+        "Each row: f2 = LeNet trained on one explainer's maps of the same first n_train training images (maps of "
+        "f1's predicted class; attributions as |attribution| summed over channels, scaled to max 1 per image; the "
+        "LAN mask 1 - A and the raw image as they are); adversarial iff f1(x) != f2(map(x)).",
+        "input_pixels = f2 on the image itself: a second classifier, no interpretation (the baseline to beat).",
+        "TN on the same images' clean versions; AUROC of 1 - p_f2(f1's class).", "Not in the paper.",
+        "(small n=k): a rate on fewer than 30 examples."])
+    return df

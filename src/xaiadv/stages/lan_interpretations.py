@@ -1,0 +1,86 @@
+"""lan_interpretations: beyond Nguyen et al. (2018), which interpretation "rises" best. The same detector
+(f1(x) != f2(map(x))) with f2 = LeNet trained on the maps of another explainer (saliency, integrated gradients,
+guided backprop, Grad-CAM, the LAN mask, and the raw image as a no-interpretation baseline), on the same
+training images, attacks and clean images."""
+
+from __future__ import annotations
+
+import sys
+
+from .. import runtime
+
+
+def to_map(attr, method: str):
+    """A map f2 can classify, float32 (N, c, H, W) in [0, 1]: the LAN mask and the image as they are; attributions
+    as |attribution| summed over channels, divided by each image's maximum."""
+    if method in ("lan", "input_pixels"):
+        return attr.clamp(0, 1)
+    m = attr.abs().sum(1, keepdim=True)
+    return m / m.flatten(1).amax(1).clamp_min(1e-12).view(-1, 1, 1, 1)
+
+
+def run(a) -> None:
+    timer = runtime.Timer()
+    with timer("load"):
+        import numpy as np
+        import torch
+
+        from ..data import load_split
+        from ..detectors.lan import auroc_ci, train_mask_classifier
+        from ..explainers import explain
+        from ..io import load_tensors, write_json
+        from ..stats import rate_ci
+        from ..train import predict
+        from ._attacked import chosen
+        from ._lan import load_detector
+
+        device, f1, g, _ = load_detector(a, with_f2=False)
+        spec = a.spec
+        x_tr, y_tr, _, _ = load_split(a.train_split, spec["n_train"])
+        x_te, y_te, _, _ = load_split(a.test_split, spec["n_test"])
+        x_full, _, _, _ = load_split(a.test_split)
+        attacks = {}
+        for path in a.attack_files:
+            adv, meta = load_tensors(path)
+            attacks[meta["attack"]] = chosen(x_full, adv, spec["n_attack"])
+    r = lambda v: rate_ci(np.asarray(v, dtype=float), seed=a.seed)  # noqa: E731
+    results = {}
+    for name, ex in a.explainers.items():
+        method = ex["method"]
+        with timer("compute"):
+            def maps(x):
+                target = predict(f1, x, 256, device)
+                ctx = {"seed": a.seed, "lan": g}
+                return to_map(explain(f1, x, target, ex, a.batch_size, device, progress=False, **ctx), method), target
+
+            m_tr, _ = maps(x_tr)
+            f2, _ = train_mask_classifier(m_tr, y_tr, epochs=spec["epochs"], lr=spec["lr"], batch_size=spec["batch_size"],
+                                          seed=a.seed, device=device)
+
+            def f2_of(m):
+                with torch.no_grad():
+                    return torch.cat([torch.softmax(f2(m[i:i + 256].to(device)), 1).cpu() for i in range(0, len(m), 256)])
+
+            m_te, p1_te = maps(x_te)
+            p2_te = f2_of(m_te)
+            res = {"method": method, "f2_accuracy": r((p2_te.argmax(1) == y_te).numpy()),
+                   "agreement": r((p2_te.argmax(1) == p1_te).numpy()), "attacks": {}}
+            for atk, c in attacks.items():
+                out = {}
+                for variant in ("x_adv", "x_clean"):
+                    m, p1 = maps(c[variant])
+                    p2 = f2_of(m)
+                    out[variant] = (p1, p2)
+                (p1a, p2a), (p1c, p2c) = out["x_adv"], out["x_clean"]
+                score = lambda p1, p2: (1 - p2[torch.arange(len(p2)), p1]).numpy()  # noqa: E731
+                res["attacks"][atk] = {"n": len(p1a), "tp": r((p1a != p2a.argmax(1)).numpy()),
+                                       "tn": r((p1c == p2c.argmax(1)).numpy()),
+                                       "auroc": auroc_ci(score(p1a, p2a), score(p1c, p2c), seed=a.seed)}
+        results[name] = res
+        print(f"{name}: f2 accuracy on maps {100 * res['f2_accuracy']['rate']:.1f}%; " + ", ".join(
+            f"{k} TP {100 * v['tp']['rate']:.0f}% TN {100 * v['tn']['rate']:.0f}%" for k, v in res["attacks"].items()),
+            file=sys.stderr)
+    with timer("write"):
+        write_json(a.out, {"dataset": a.dataset, "model": a.model, "spec": spec, "n_train": len(y_tr),
+                           "n_test": len(y_te), "interpretations": results})
+    timer.report("lan_interpretations", model=a.model, n=len(y_tr))
