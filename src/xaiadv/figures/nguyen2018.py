@@ -14,19 +14,18 @@ def fig3(items: dict, out_png, per_model: int = 2):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import torch
-
-    from ..io import load_tensors
+    import numpy as np
+    from safetensors.numpy import load_file  # numpy, not torch: the figure rule's env has no torch
 
     groups: dict = {}
     for (d, m, a), path in items.items():
-        groups.setdefault((d, m), {})[a] = load_tensors(path)[0]
+        groups.setdefault((d, m), {})[a] = load_file(str(path))
     panels = []  # (title, [(image (H, W, C) or (H, W), label) per column] for the image row and the mask row)
     for (d, m), by_attack in groups.items():
         attacks = list(by_attack)
         common = set.intersection(*[set(t["index"].tolist()) for t in by_attack.values()]) if attacks else set()
         order = [i for i in by_attack[attacks[0]]["index"].tolist() if i in common][:per_model] if attacks else []
-        picks = [{a: int((t["index"] == i).nonzero()[0, 0]) for a, t in by_attack.items()} for i in order]
+        picks = [{a: int(np.flatnonzero(t["index"] == i)[0]) for a, t in by_attack.items()} for i in order]
         if not picks and attacks:
             picks = [{a: 0 for a, t in by_attack.items() if len(t["index"])}]
         for pick in picks:
@@ -44,7 +43,7 @@ def fig3(items: dict, out_png, per_model: int = 2):
                              squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
-    show = lambda t: t.permute(1, 2, 0).squeeze(-1).clamp(0, 1).numpy()  # noqa: E731
+    show = lambda t: np.clip(np.moveaxis(t, 0, -1), 0, 1).squeeze(-1) if t.shape[0] == 1 else np.clip(np.moveaxis(t, 0, -1), 0, 1)  # noqa: E731
     for r, (title, imgs, masks) in enumerate(panels):
         for c, (img, label) in enumerate(imgs):
             ax = axes[2 * r, c]
@@ -52,7 +51,7 @@ def fig3(items: dict, out_png, per_model: int = 2):
             ax.set_title(label, fontsize=7)
         for c, (mask, label) in enumerate(masks):
             ax = axes[2 * r + 1, c]
-            ax.imshow(show(mask.mean(0, keepdim=True)), cmap="magma", vmin=0, vmax=1)
+            ax.imshow(show(mask.mean(0, keepdims=True)), cmap="magma", vmin=0, vmax=1)
             ax.set_title(label, fontsize=7)
         axes[2 * r, 0].text(-0.15, 0.5, title, transform=axes[2 * r, 0].transAxes, rotation=90, va="center",
                             ha="right", fontsize=8)
