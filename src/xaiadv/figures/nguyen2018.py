@@ -59,7 +59,5 @@ def fig3(items: dict, out_png, per_model: int = 2):
         axes[0, 0].text(0.5, 0.5, "no successful adversarial examples", ha="center", va="center")
     fig.suptitle("Nguyen et al. (2018) Fig. 1/3: images (top) and LAN masks 1 - A (bottom, bright = important)",
                  fontsize=9)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.98))
     save_png(fig, out_png)
-    plt.close(fig)
-    return fig
