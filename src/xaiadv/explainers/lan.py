@@ -83,8 +83,8 @@ def lan_loss(f1: nn.Module, g: LatentAttentionNet, x: torch.Tensor, eta: torch.T
     return ce - beta * size, float(ce.detach()), float(size.detach())
 
 
-@torch.no_grad()
-def soft_targets(f1: nn.Module, x: torch.Tensor, batch_size: int = 256, device="cpu") -> torch.Tensor:
+@torch.inference_mode()
+def soft_targets(f1: nn.Module, x: torch.Tensor, batch_size: int = 1024, device="cpu") -> torch.Tensor:
     """f1's class probabilities (N, K) for ``x`` (N, C, H, W), computed once: f1 is frozen, so LAN training
     needs no f1 forward pass on the clean batch."""
     out = [torch.softmax(f1(x[i:i + batch_size].to(device)), 1).cpu() for i in range(0, len(x), batch_size)]
@@ -109,7 +109,7 @@ def train_lan(f1: nn.Module, x: torch.Tensor, *, hidden=(500, 500), leak: float 
     f1 = f1.to(device).eval()
     for p in f1.parameters():
         p.requires_grad_(False)
-    p_all = soft_targets(f1, x, device=device)
+    p_all = soft_targets(f1, x, device=device).clone()  # out of inference mode: a plain tensor
     opt = torch.optim.Adam(g.parameters(), lr=lr)
     gen = torch.Generator().manual_seed(seed)
     history = []
