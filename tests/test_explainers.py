@@ -6,8 +6,11 @@ from xaiadv.explainers import METHODS, explain
 
 @pytest.mark.parametrize("method", METHODS)
 def test_explainer_shapes_on_mnist(method, mnist_model, mnist_small):
+    from xaiadv.explainers.lan import LatentAttentionNet
+
     x_tr, _, x, y = mnist_small
-    a = explain(mnist_model, x[:10], y[:10], {"method": method}, batch_size=4, background=x_tr[:20], seed=0)
+    lan = LatentAttentionNet((1, 28, 28), hidden=(16,))  # untrained: the shape contract only (tests/test_lan.py trains one)
+    a = explain(mnist_model, x[:10], y[:10], {"method": method}, batch_size=4, background=x_tr[:20], seed=0, lan=lan)
     assert a.shape == ((10, 1, 28, 28)) and a.dtype == torch.float32 and torch.isfinite(a).all()
     assert a.abs().sum() > 0
 

@@ -39,5 +39,5 @@ def test_load_model_rejects_foreign_file(tmp_path):
 
 
 def test_unknown_arch():
-    with pytest.raises(ValueError, match="unknown arch 'lenet'"):
-        build("lenet")
+    with pytest.raises(ValueError, match="unknown arch 'lenet7'"):
+        build("lenet7")
