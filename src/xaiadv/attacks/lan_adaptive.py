@@ -34,11 +34,9 @@ def attack(f1: nn.Module, x: torch.Tensor, labels: torch.Tensor, *, g: nn.Module
             break
         xa = x_adv[active].clone().requires_grad_(True)
         t = labels[active]
-        logits1 = f1(xa)
-        logits2 = f2(g.importance(xa)) if weight > 0 else None
-        loss = ce(logits1, t)
-        if logits2 is not None:
-            loss = loss + weight * ce(logits2, t)
+        loss = ce(f1(xa), t)
+        if weight > 0:
+            loss = loss + weight * ce(f2(g.importance(xa)), t)
         grad, = torch.autograd.grad(loss.sum(), xa)
         with torch.no_grad():
             step = xa - alpha * grad.sign()

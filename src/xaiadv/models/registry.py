@@ -11,14 +11,14 @@ from .normalize import Classifier
 
 MNIST_MEAN, MNIST_STD = (0.1307,), (0.3081,)
 CIFAR_MEAN, CIFAR_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
-# name -> (builder in models/cnn.py, normalisation mean, std, last conv layer) of the small-image CNNs
+# name (= its builder in models/cnn.py) -> (normalisation mean, std, last conv layer) of the small-image CNNs
 SMALL = {
-    "kao_mnist_cnn": ("kao_mnist_cnn", MNIST_MEAN, MNIST_STD, "0.2"),
-    "kao_cifar10_cnn": ("kao_cifar10_cnn", CIFAR_MEAN, CIFAR_STD, "0.8"),
-    "vgg_like_mnist": ("vgg_like_mnist", MNIST_MEAN, MNIST_STD, "0.10"),
-    "alexnet_cifar10": ("alexnet_cifar10", CIFAR_MEAN, CIFAR_STD, "0.4"),
-    "vgg_like_cifar10": ("vgg_like_cifar10", CIFAR_MEAN, CIFAR_STD, "0.17"),
-    "lenet": ("lenet", (0.0,), (1.0,), "0.3"),  # Nguyen's mask classifier f2: masks in [0, 1], no normalisation
+    "kao_mnist_cnn": (MNIST_MEAN, MNIST_STD, "0.2"),
+    "kao_cifar10_cnn": (CIFAR_MEAN, CIFAR_STD, "0.8"),
+    "vgg_like_mnist": (MNIST_MEAN, MNIST_STD, "0.10"),
+    "alexnet_cifar10": (CIFAR_MEAN, CIFAR_STD, "0.4"),
+    "vgg_like_cifar10": (CIFAR_MEAN, CIFAR_STD, "0.17"),
+    "lenet": ((0.0,), (1.0,), "0.3"),  # Nguyen's mask classifier f2: masks in [0, 1], no normalisation
 }
 ARCHS = (*SMALL, "efficientnet_lite0", "resnet50", "inception_v3", "vgg19")
 
@@ -34,12 +34,12 @@ def build(arch: str, pretrained: str | None = None, num_classes: int | None = No
     if arch in SMALL:
         from . import cnn
 
-        fn, mean, std, cam = SMALL[arch]
+        mean, std, cam = SMALL[arch]
         if arch == "lenet":
             net = cnn.lenet(num_classes or 10, in_channels)
             mean, std = mean * in_channels, std * in_channels
         else:
-            net = getattr(cnn, fn)(num_classes or 10)
+            net = getattr(cnn, arch)(num_classes or 10)
         model = Classifier(net, mean, std, cam)
     else:
         from .imagenet import SPECS, build_imagenet_net

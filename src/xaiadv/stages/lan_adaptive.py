@@ -20,7 +20,6 @@ def run(a) -> None:
         from ..detectors.lan import flags, lan_outputs
         from ..io import write_json
         from ..stats import rate_ci
-        from ..train import predict
         from ._lan import load_detector
 
         device, f1, g, f2 = load_detector(a)
@@ -30,11 +29,11 @@ def run(a) -> None:
         spec = a.spec
         x, y, _, _ = load_split(a.test_split)
     with timer("compute"):
-        pred = predict(f1, x[:max(4 * spec["n"], 200)], 256, device)
-        keep = torch.nonzero(pred == y[:len(pred)]).flatten()[:spec["n"]]
-        xs, ys = x[keep], y[keep]
-        with torch.no_grad():
-            logits = torch.cat([f1(xs[i:i + 256].to(device)).cpu() for i in range(0, len(xs), 256)])
+        cand = x[:max(4 * spec["n"], 200)]
+        with torch.no_grad():  # one f1 pass: the correctly classified images and their logits (for the targets)
+            logits = torch.cat([f1(cand[i:i + 256].to(device)).cpu() for i in range(0, len(cand), 256)])
+        keep = torch.nonzero(logits.argmax(1) == y[:len(cand)]).flatten()[:spec["n"]]
+        xs, ys, logits = x[keep], y[keep], logits[keep]
         target = make_targets(logits, ys, spec["target"], torch.Generator().manual_seed(a.seed))
         clean = lan_outputs(f1, g, f2, xs, device=device)
         r = lambda v: rate_ci(np.asarray(v, dtype=float), seed=a.seed)  # noqa: E731

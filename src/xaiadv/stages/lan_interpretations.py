@@ -37,23 +37,26 @@ def run(a) -> None:
         device, f1, g, _ = load_detector(a, with_f2=False)
         spec = a.spec
         x_tr, y_tr, _, _ = load_split(a.train_split, spec["n_train"])
-        x_te, y_te, _, _ = load_split(a.test_split, spec["n_test"])
-        x_full, _, _, _ = load_split(a.test_split)
+        x_full, y_full, _, _ = load_split(a.test_split)
+        x_te, y_te = x_full[:spec["n_test"]], y_full[:spec["n_test"]]
         attacks = {}
         for path in a.attack_files:
             adv, meta = load_tensors(path)
             attacks[meta["attack"]] = chosen(x_full, adv, spec["n_attack"])
+    with timer("compute"):  # f1's class of every image once: the class each explainer explains
+        pred = {"train": predict(f1, x_tr, 256, device), "test": predict(f1, x_te, 256, device),
+                **{(k, v): predict(f1, c[v], 256, device) for k, c in attacks.items() for v in ("x_adv", "x_clean")}}
     r = lambda v: rate_ci(np.asarray(v, dtype=float), seed=a.seed)  # noqa: E731
     results = {}
     for name, ex in a.explainers.items():
         method = ex["method"]
         with timer("compute"):
-            def maps(x):
-                target = predict(f1, x, 256, device)
+            def maps(x, key):
+                target = pred[key]
                 ctx = {"seed": a.seed, "lan": g}
                 return to_map(explain(f1, x, target, ex, a.batch_size, device, progress=False, **ctx), method), target
 
-            m_tr, _ = maps(x_tr)
+            m_tr, _ = maps(x_tr, "train")
             f2, _ = train_mask_classifier(m_tr, y_tr, epochs=spec["epochs"], lr=spec["lr"], batch_size=spec["batch_size"],
                                           seed=a.seed, device=device)
 
@@ -61,14 +64,14 @@ def run(a) -> None:
                 with torch.no_grad():
                     return torch.cat([torch.softmax(f2(m[i:i + 256].to(device)), 1).cpu() for i in range(0, len(m), 256)])
 
-            m_te, p1_te = maps(x_te)
+            m_te, p1_te = maps(x_te, "test")
             p2_te = f2_of(m_te)
             res = {"method": method, "f2_accuracy": r((p2_te.argmax(1) == y_te).numpy()),
                    "agreement": r((p2_te.argmax(1) == p1_te).numpy()), "attacks": {}}
             for atk, c in attacks.items():
                 out = {}
                 for variant in ("x_adv", "x_clean"):
-                    m, p1 = maps(c[variant])
+                    m, p1 = maps(c[variant], (atk, variant))
                     p2 = f2_of(m)
                     out[variant] = (p1, p2)
                 (p1a, p2a), (p1c, p2c) = out["x_adv"], out["x_clean"]
