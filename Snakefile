@@ -21,6 +21,7 @@ include: "workflow/rules/explain.smk"
 include: "workflow/rules/detect.smk"
 include: "workflow/rules/rectify.smk"
 include: "workflow/rules/lan.smk"
+include: "workflow/rules/localize.smk"
 include: "workflow/rules/tables.smk"
 
 

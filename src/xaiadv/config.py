@@ -150,6 +150,7 @@ def _cross_check(config: dict, schema: dict) -> None:
     if "kao2021_table2" in config["tables"] and not (config["rectification"]["attacks"] and config["rectifiers"]):
         raise ConfigError("tables: kao2021_table2 needs rectification.attacks and rectifiers")
     _check_lan(config, schema)
+    _check_localization(config)
     det = config["detection"]
     for k, known in (("attacks", config["attacks"]), ("explainers", config["explainers"])):
         for n in det[k]:
@@ -161,6 +162,37 @@ def _cross_check(config: dict, schema: dict) -> None:
     if "saito2020_fig2" in config["tables"] and not any(
             e["method"] == "expected_gradients" for e in config["explainers"].values()):
         raise ConfigError("tables: saito2020_fig2 needs an expected_gradients explainer")
+
+
+def _check_localization(config: dict) -> None:
+    loc, models, explainers = config["localization"], config["models"], config["explainers"]
+    for m in loc["models"]:
+        if m not in models:
+            raise ConfigError(f"localization.models: {m!r} is not a configured model; configured: {', '.join(models)}")
+        if models[m]["dataset"] == "mnist":
+            raise ConfigError(f"localization.models: {m!r} is an MNIST model; LIME's segmentation and the "
+                              f"Felzenszwalb regions need colour images (CIFAR-10, ImageNet)")
+    wants = [t for t in config["tables"] if t.startswith("goepfert2019_")]
+    if wants and not loc["models"]:
+        raise ConfigError(f"tables: {wants[0]} needs localization.models")
+    if not loc["models"]:
+        return
+    for key in ("paper_explainers", "explainers"):
+        for n in loc[key]:
+            if n not in explainers:
+                raise ConfigError(f"localization.{key}: {n!r} is not a configured explainer; configured: {', '.join(explainers)}")
+            if explainers[n]["method"] == "lan":
+                raise ConfigError(f"localization.{key}: {n!r} is a LAN mask; the localized attacks run on ImageNet models")
+    if len(loc["paper_explainers"]) != 3:
+        raise ConfigError(f"localization.paper_explainers: {loc['paper_explainers']}: the paper ranks three explainers "
+                          f"(classic saliency, guided backprop, LIME)")
+    lime = [n for n in loc["paper_explainers"] if explainers[n]["method"] == "lime"]
+    if not lime:
+        raise ConfigError("localization.paper_explainers: needs a lime explainer (its superpixels set the explanation sizes)")
+    for n, e in explainers.items():
+        if e.get("stages") == "localization" and n not in localization_explainers(config):
+            raise ConfigError(f"explainers.{n}.stages = 'localization': {n!r} is not in localization.explainers or "
+                              f"localization.paper_explainers, so nothing would compute it")
 
 
 def _check_per_dataset(where: str, entry: dict, entry_schema: dict) -> None:
@@ -256,7 +288,20 @@ def explainers_for(config: dict, dataset: str, model: str) -> list[str]:
     """Names of the explainers cached for ``model``: every configured one, except ``lan`` explainers for a model
     without a LAN (one not in ``lan_detection.models``)."""
     has_lan = (dataset, model) in lan_models(config)
-    return [n for n, e in config["explainers"].items() if e["method"] != "lan" or has_lan]
+    return [n for n, e in config["explainers"].items()
+            if (e["method"] != "lan" or has_lan) and e.get("stages", "all") == "all"]
+
+
+def localization_models(config: dict) -> list[tuple[str, str]]:
+    """``[(dataset, model), ...]`` attacked with Göpfert et al.'s localized BIM (``localization.models``)."""
+    return [(config["models"][m]["dataset"], m) for m in config["localization"]["models"]]
+
+
+def localization_explainers(config: dict) -> list[str]:
+    """Names of the explainers scored against the localized attacks' regions: the paper's three first, then
+    ``localization.explainers`` in config order (no duplicates)."""
+    loc = config["localization"]
+    return list(dict.fromkeys([*loc["paper_explainers"], *loc["explainers"]]))
 
 
 def explained_attacks(config: dict, dataset: str) -> list[str]:

@@ -25,3 +25,38 @@ def rate_ci(hits, n_boot: int = 2000, alpha: float = 0.05, seed: int = 0) -> dic
     means = hits[rng.integers(0, n, size=(n_boot, n))].mean(axis=1)
     lo, hi = np.quantile(means, [alpha / 2, 1 - alpha / 2])
     return {"rate": float(hits.mean()), "n": n, "lo": float(lo), "hi": float(hi)}
+
+
+def mean_ci(values, n_boot: int = 2000, alpha: float = 0.05, seed: int = 0) -> dict:
+    """Mean of per-item values (any scale, e.g. an example's mean rank in [1, 3]) with a percentile-bootstrap
+    (1 - alpha) interval over the items. Returns ``{"mean", "n", "lo", "hi"}``; NaN mean for n = 0 (NaN items
+    are dropped first)."""
+    v = np.asarray(values, dtype=float)
+    v = v[~np.isnan(v)]
+    n = len(v)
+    if n == 0:
+        return {"mean": float("nan"), "n": 0, "lo": float("nan"), "hi": float("nan")}
+    rng = np.random.default_rng(seed)
+    means = v[rng.integers(0, n, size=(n_boot, n))].mean(axis=1)
+    lo, hi = np.quantile(means, [alpha / 2, 1 - alpha / 2])
+    return {"mean": float(v.mean()), "n": n, "lo": float(lo), "hi": float(hi)}
+
+
+def cluster_mean_ci(values, clusters, n_boot: int = 2000, alpha: float = 0.05, seed: int = 0) -> dict:
+    """Mean of ``values`` (e.g. the ranks of all explanations) with a cluster-bootstrap (1 - alpha) interval that
+    resamples whole ``clusters`` (e.g. adversarial examples: the 20 sizes of one example are not independent).
+    Returns ``{"mean", "n" (clusters), "n_items", "lo", "hi"}``; NaN values are dropped."""
+    v = np.asarray(values, dtype=float)
+    c = np.asarray(clusters)
+    keep = ~np.isnan(v)
+    v, c = v[keep], c[keep]
+    ids, inv = np.unique(c, return_inverse=True)
+    k = len(ids)
+    if k == 0:
+        return {"mean": float("nan"), "n": 0, "n_items": 0, "lo": float("nan"), "hi": float("nan")}
+    sums, counts = np.bincount(inv, weights=v, minlength=k), np.bincount(inv, minlength=k).astype(float)
+    rng = np.random.default_rng(seed)
+    draw = rng.integers(0, k, size=(n_boot, k))
+    means = sums[draw].sum(axis=1) / counts[draw].sum(axis=1)
+    lo, hi = np.quantile(means, [alpha / 2, 1 - alpha / 2])
+    return {"mean": float(v.mean()), "n": k, "n_items": len(v), "lo": float(lo), "hi": float(hi)}

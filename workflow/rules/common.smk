@@ -46,6 +46,7 @@ wildcard_constraints:
     figure="|".join(FIGURES),
     rectifier="|".join(config["rectifiers"]) or "-",
     lan_explainer="|".join(n for n, e in config["explainers"].items() if e["method"] == "lan") or "-",
+    loc_explainer="|".join(xcfg.localization_explainers(config)) if config["localization"]["models"] else "-",
 
 
 def code(*names):
@@ -115,12 +116,32 @@ def denoisers(dataset):
 
 
 # the explain rule computes every explainer but the LAN (rule explain_lan: it needs the model's trained LAN)
-PIXEL_EXPLAINERS = {n: e for n, e in config["explainers"].items() if e["method"] != "lan"}
+PIXEL_EXPLAINERS = {n: e for n, e in config["explainers"].items() if e["method"] != "lan" and e.get("stages", "all") == "all"}
 LAN_EXPLAINERS = {n: e for n, e in config["explainers"].items() if e["method"] == "lan"}
+
+
+def localization_spec():
+    """What localize_attack reads of the localization section (not the explainer lists: adding an explainer
+    must not rerun the attack)."""
+    loc = config["localization"]
+    return {k: loc[k] for k in ("n_images", "target", "segmentation", "attack")}
+
+
+def lime_explainer():
+    return next(n for n in config["localization"]["paper_explainers"] if config["explainers"][n]["method"] == "lime")
+
+
+def localization_scores():
+    return {(d, m): R(f"localized/{d}/{m}/scores.csv") for d, m in xcfg.localization_models(config)}
 
 
 def shap_explainer():
     return next(n for n, e in config["explainers"].items() if e["method"] == "expected_gradients")
+
+
+def item_files(items):
+    """The files of table / figure items (keys..., path, ...): every entry under this config's output root."""
+    return [p for item in items for p in item if isinstance(p, str) and p.startswith(f"{OUT}/")]
 
 
 def figure_items(figure):
@@ -131,6 +152,11 @@ def figure_items(figure):
                 if a in config["detection"]["attacks"]]
     if figure == "nguyen2018_fig3":
         return [[d, m, a, R(f"lan/{d}/{m}/{s}/{a}.safetensors")] for d, m, s, a in xcfg.lan_jobs(config) if s == m]
+    if figure == "goepfert2019_fig4":
+        return [[d, m, p] for (d, m), p in localization_scores().items()]
+    if figure == "goepfert2019_fig3":
+        return [[d, m, R(f"localized/{d}/{m}/attack.safetensors"), p, *[R(f"localized/{d}/{m}/explanations/{e}.parquet")
+                 for e in config["localization"]["paper_explainers"]]] for (d, m), p in localization_scores().items()]
     if figure in ("kao2021_fig6", "kao2021_fig7"):
         return [[d, m, a, R(f"rectify/{d}/{m}/{a}/cam_grid.csv")] for d, m, a in xcfg.grid_jobs(config)]
     raise ValueError(f"unknown figure {figure!r}")
@@ -161,4 +187,7 @@ def table_items(table):
         return [[d, m, R(f"lan/{d}/{m}/interpretations.json")] for d, m in xcfg.lan_models(config)]
     if table == "nguyen2018_adaptive":
         return [[d, m, R(f"lan/{d}/{m}/adaptive.json")] for d, m in xcfg.lan_models(config)]
+    if table in ("goepfert2019_table1", "goepfert2019_leaderboard"):
+        names = ",".join(config["localization"]["paper_explainers"])
+        return [[d, m, names, R(f"localized/{d}/{m}/attack.json"), p] for (d, m), p in localization_scores().items()]
     raise ValueError(f"unknown table {table!r}")

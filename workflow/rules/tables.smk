@@ -4,7 +4,7 @@ rule tables:
                    subcategory="Tables", caption="../report/tables.rst"),
         md=R("tables/{table}.md"),
     input:
-        rows=lambda wc: [item[-1] for item in table_items(wc.table)],
+        rows=lambda wc: item_files(table_items(wc.table)),
         code=lambda wc: code("stages/tables.py", "tables/__init__.py", "tables/render.py",
                              f"tables/{paper_of(wc.table)}.py", "papers/__init__.py", f"papers/{paper_of(wc.table)}.csv",
                              "stats.py"),
@@ -30,7 +30,7 @@ rule figure:
         report(R("figures/{figure}.png"), category=lambda wc: report_category(wc.figure),
                subcategory="Figures", caption="../report/figures.rst"),
     input:
-        rows=lambda wc: [item[-1] for item in figure_items(wc.figure)],
+        rows=lambda wc: item_files(figure_items(wc.figure)),
         code=lambda wc: code("stages/figure.py", "figures/__init__.py", f"figures/{paper_of(wc.figure)}.py", "cache.py"),
     params:
         rows=lambda wc: as_json(figure_items(wc.figure)),

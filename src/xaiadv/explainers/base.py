@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-METHODS = ("saliency", "integrated_gradients", "guided_backprop", "grad_cam", "expected_gradients", "input_pixels", "lan")
+METHODS = ("saliency", "integrated_gradients", "guided_backprop", "grad_cam", "expected_gradients", "input_pixels", "lan", "lime")
 NEEDS_BACKGROUND = ("expected_gradients",)
 
 
@@ -35,7 +35,7 @@ def explain(model, x: torch.Tensor, target: torch.Tensor, spec: dict, batch_size
     method = spec["method"]
     source_file(method)
     mod = importlib.import_module(f"xaiadv.explainers.{method}")
-    params = {k: v for k, v in spec.items() if k not in ("method", "background_size")}
+    params = {k: v for k, v in spec.items() if k not in ("method", "background_size", "stages")}
     params.update(context)
     model.eval().to(device)
     out = []
@@ -46,5 +46,5 @@ def explain(model, x: torch.Tensor, target: torch.Tensor, spec: dict, batch_size
         a = mod.explain(model, xb, target[i:i + batch_size].to(device), **params)
         out.append(a.detach().float().cpu())
     if not out:  # no images: an empty attribution of the method's shape
-        return torch.zeros((0, 1 if method in ("grad_cam", "lan") else x.shape[1], *x.shape[2:]))
+        return torch.zeros((0, 1 if method in ("grad_cam", "lan", "lime") else x.shape[1], *x.shape[2:]))
     return torch.cat(out)

@@ -1,7 +1,7 @@
 """Printed numbers of the reproduced papers (CSV data with citations), and the cell-by-cell comparison.
 
 One CSV per paper (``<key>.csv``): ``table, dataset, model, attack, metric, value, minus, plus, unit,
-citation, note``. ``value`` is the number as printed (``unit`` "%" or "fraction"); ``minus`` / ``plus``
+citation, note``. ``value`` is the number as printed (``unit`` "%", "fraction", "rank" or "count"); ``minus`` / ``plus``
 the printed spread where the paper gives one (Kao et al.'s random deletion). A table joins on
 (table, dataset, attack, metric).
 """
@@ -14,6 +14,8 @@ from typing import NamedTuple
 import pandas as pd
 
 DIR = Path(__file__).parent
+# "%" and "fraction" are rates (returned as fractions); "rank" (Göpfert et al.'s mean ranks) and "count" as printed
+UNITS = ("%", "fraction", "rank", "count")
 COLUMNS = ["table", "dataset", "model", "attack", "metric", "value", "minus", "plus", "unit", "citation", "note"]
 
 
@@ -42,9 +44,9 @@ def load(key: str) -> pd.DataFrame:
     missing = [c for c in COLUMNS if c not in df]
     if missing:
         raise ValueError(f"{path}: missing columns {missing}")
-    bad = df[~df.unit.isin(["%", "fraction"])]
+    bad = df[~df.unit.isin(UNITS)]
     if len(bad):
-        raise ValueError(f"{path}, row {bad.index[0] + 2}: unit {bad.unit.iloc[0]!r} is not '%' or 'fraction'")
+        raise ValueError(f"{path}, row {bad.index[0] + 2}: unit {bad.unit.iloc[0]!r} is not one of {', '.join(UNITS)}")
     dup = df[df.duplicated(["table", "dataset", "attack", "metric"], keep=False)]
     if len(dup):
         r = dup.iloc[0]
@@ -53,7 +55,8 @@ def load(key: str) -> pd.DataFrame:
 
 
 def lookup(df: pd.DataFrame, table: str, dataset: str, metric: str, attack: str = "") -> Printed:
-    """The printed cell (as a fraction) or :data:`NONE` when the paper has no such cell."""
+    """The printed cell (a rate as a fraction; a rank or count as printed) or :data:`NONE` when the paper has
+    no such cell."""
     m = df[(df.table == table) & (df.dataset == dataset) & (df.metric == metric) & (df.attack == attack)]
     if m.empty:
         return NONE

@@ -20,6 +20,14 @@ def run(a) -> None:
             from ..figures.nguyen2018 import fig3
 
             fig3({(d, m, k): p for d, m, k, p in a.items}, a.out)
+        elif a.figure == "goepfert2019_fig4":
+            from ..figures.goepfert2019 import fig4
+
+            fig4({(d, m): p for d, m, p in a.items}, a.out)
+        elif a.figure == "goepfert2019_fig3":
+            from ..figures.goepfert2019 import fig3
+
+            fig3({(d, m): (att, sc, list(ex)) for d, m, att, sc, *ex in a.items}, a.out)
         else:
             raise SystemExit(f"unknown figure {a.figure!r}")
     timer.report("figure", figure=a.figure)

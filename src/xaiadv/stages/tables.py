@@ -53,6 +53,15 @@ def run(a) -> None:
             from ..tables.nguyen2018 import adaptive
 
             adaptive({(d, m): p for d, m, p in a.items}, a.out_csv, a.out_md)
+        elif a.table in ("goepfert2019_table1", "goepfert2019_leaderboard"):
+            from ..tables import goepfert2019
+
+            files = {(d, m): (j, c) for d, m, _names, j, c in a.items}
+            names = a.items[0][2].split(",") if a.items else None
+            if a.table == "goepfert2019_table1":
+                goepfert2019.table1(files, a.out_csv, a.out_md, paper_explainers=names)
+            else:
+                goepfert2019.leaderboard(files, a.out_csv, a.out_md)
         else:
             raise SystemExit(f"unknown table {a.table!r}")
     timer.report("tables", table=a.table)

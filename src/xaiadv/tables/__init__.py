@@ -6,14 +6,23 @@ table or figure naming the paper, the table and what deviates from the paper).
 
 TABLES = ("kao2021_table1", "kao2021_table2", "kao2021_endtoend", "saito2020_table1", "saito2020_table2",
           "nguyen2018_table1", "nguyen2018_table2", "nguyen2018_table3", "nguyen2018_table4", "nguyen2018_models",
-          "nguyen2018_adaptive", "nguyen2018_interpretations")
-FIGURES = ("kao2021_fig6", "kao2021_fig7", "saito2020_fig2", "nguyen2018_fig3")
+          "nguyen2018_adaptive", "nguyen2018_interpretations", "goepfert2019_table1", "goepfert2019_leaderboard")
+FIGURES = ("kao2021_fig6", "kao2021_fig7", "saito2020_fig2", "nguyen2018_fig3", "goepfert2019_fig3", "goepfert2019_fig4")
 
 PAPERS = {
     "kao2021": "Kao, Chen, Markert & Böttinger (2021): Rectifying adversarial inputs using XAI techniques",
     "saito2020": "Saito & Wang (2020): Explaining away attacks against neural networks",
     "nguyen2018": "Nguyen, Georgiev, Ji & Wang (2018): Where classification fails, interpretation rises",
+    "goepfert2019": "Göpfert, Wersing & Hammer (2019): Recovering localized adversarial attacks",
 }
+
+_GOEPFERT_DEV = [
+    "Segmentation parameters, BIM step / budget / stopping rule: not given in the paper, our choices (config "
+    "localization).",
+    "Default: EfficientNet-Lite0 on the foolbox ImageNet images at 224 px, LIME with fewer samples (config "
+    "explainers.lime.num_samples); the paper: Inception-v3 on 112 own photos (config/paper.yaml: Inception-v3 on an "
+    "ImageNet folder, LIME's 1,000 samples).",
+]
 
 _NGUYEN_DEV = [
     "LAN (Grimm et al. 2017) widths, beta, optimiser, epochs and per-pixel mask are not given in either paper: "
@@ -80,6 +89,14 @@ CAPTIONS = {
         "in Table 2 (lan_detection.interpretations.n_train)."]),
     "nguyen2018_fig3": ("nguyen2018", "Figures 1 / 3: clean images, their FGSM / JSMA / C&W versions and their LAN "
                         "masks (1 - A), with f1's and f2's classes", _NGUYEN_DEV),
+    "goepfert2019_table1": ("goepfert2019", "Table 1: mean ranks of classic saliency, guided backprop and LIME by "
+                            "Jaccard index and Hamming likeness against the attacked region", _GOEPFERT_DEV),
+    "goepfert2019_leaderboard": ("goepfert2019", "Beyond Table 1: every explainer (and a random baseline) ranked on "
+                                 "the same regions, with the pointing game", ["Not in the paper.", *_GOEPFERT_DEV]),
+    "goepfert2019_fig4": ("goepfert2019", "Figure 4: Jaccard index and Hamming likeness over the explanation size, "
+                          "one example and the mean over all", _GOEPFERT_DEV),
+    "goepfert2019_fig3": ("goepfert2019", "Figures 1-3: image, localized adversarial example, ground truth and the "
+                          "three explanations at the same size", _GOEPFERT_DEV),
 }
 
 # table -> (our column, CI low, CI high, the paper's column): what the summary compares
@@ -93,7 +110,11 @@ COMPARE = {
     "nguyen2018_table3": ("tp", "tp_lo", "tp_hi", "paper_tp"),
     "nguyen2018_table4": ("recovery", "recovery_lo", "recovery_hi", "paper_recovery"),
     "nguyen2018_models": ("f2_acc", "f2_acc_lo", "f2_acc_hi", "paper_f2"),
+    "goepfert2019_table1": ("mean_rank_jaccard", "mean_rank_jaccard_lo", "mean_rank_jaccard_hi", "paper_rank_jaccard"),
 }
+# tables whose compared number is not a rate: the summary counts the paper inside our interval but reports no
+# difference in percentage points (Göpfert et al.'s mean ranks, in rank units in the table itself)
+NOT_RATES = ("goepfert2019_table1",)
 
 
 def paper_of(name: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..io import write_text
-from . import CAPTIONS, COMPARE, PAPERS
+from . import CAPTIONS, COMPARE, NOT_RATES, PAPERS
 
 
 def summarize(table_csvs: dict[str, str | Path]) -> pd.DataFrame:
@@ -20,12 +20,12 @@ def summarize(table_csvs: dict[str, str | Path]) -> pd.DataFrame:
         printed = df[df[paper].notna() & df[ours].notna()] if paper in df else df.iloc[0:0]
         inside_col = f"{paper}_inside_ci"
         inside = int((printed[inside_col] == True).sum()) if inside_col in printed else 0  # noqa: E712 (NaN-safe)
-        diffs = (100 * (printed[ours] - printed[paper])) if len(printed) else pd.Series(dtype=float)
+        diffs = (100 * (printed[ours] - printed[paper])) if len(printed) and name not in NOT_RATES else pd.Series(dtype=float)
         key, what, deviations = CAPTIONS.get(name, (name.split("_")[0], name, []))
         rows.append({"paper": PAPERS.get(key, key), "table": name, "what": what, "rows": len(df),
                      "with_paper_number": len(printed), "paper_inside_our_ci": inside,
-                     "median_abs_diff_points": float(diffs.abs().median()) if len(printed) else None,
-                     "median_diff_points": float(diffs.median()) if len(printed) else None,
+                     "median_abs_diff_points": float(diffs.abs().median()) if len(diffs) else None,
+                     "median_diff_points": float(diffs.median()) if len(diffs) else None,
                      "deviations": " ".join(deviations)})
     return pd.DataFrame(rows)
 
