@@ -46,8 +46,7 @@ def explain(model, x, target, *, num_samples: int = 1000, lime_batch: int = 50, 
         label = int(target[i])
         exp = lime_image.LimeImageExplainer(random_state=seed + i).explain_instance(
             img, classify, labels=(label,), top_labels=None, hide_color=None, num_features=100_000,
-            num_samples=num_samples, batch_size=lime_batch, segmentation_fn=seg, random_seed=seed + i,
-            progress_bar=False)
+            num_samples=num_samples, batch_size=lime_batch, segmentation_fn=seg, random_seed=seed + i)
         weights = sorted(((w, s) for s, w in exp.local_exp[label] if w > 0), reverse=True)[:max_superpixels]
         m = np.zeros(exp.segments.shape, np.float32)
         for w, s in weights:

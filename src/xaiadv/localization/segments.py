@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def largest_segments(image: np.ndarray, *, scale: float = 100.0, sigma: float = 0.8, min_size: int = 100,
+def largest_segments(image: np.ndarray, *, scale: float = 400.0, sigma: float = 0.8, min_size: int = 500,
                      n_segments: int = 10) -> np.ndarray:
     """Boolean masks of the ``n_segments`` largest Felzenszwalb segments of one image, largest first.
 

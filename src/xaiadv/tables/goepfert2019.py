@@ -20,6 +20,7 @@ from .render import SMALL_N, fmt_pct, write_table
 PAPER_DATASET = "imagenet"
 # the paper's rows (metric suffix in papers/goepfert2019.csv -> label), in its order
 PAPER_ROWS = {"saliency": "Classic saliency", "guided_backprop": "Guided backprop", "lime": "LIME"}
+DEFAULT_PAPER_EXPLAINERS = ("saliency_signed", "guided_backprop", "lime")  # config localization.paper_explainers
 NOTES = [
     "Each adversarial example: a targeted BIM (target class 77, wolf spider) confined to one of an image's 10 "
     "largest Felzenszwalb segments; only successful ones count. n: adversarial examples; explanations: examples x "
@@ -80,7 +81,7 @@ def _fmt_rank_paper(ours, lo, hi, paper) -> str:
 def _explainer_rows(df: pd.DataFrame, names: list[str], seed: int) -> list[dict]:
     rk = rank_frame(df, names)
     rows = []
-    for e in [*names, "random"]:
+    for e in dict.fromkeys([*names, "random"]):
         s = df[df.explainer == e]
         row = {"explainer": e}
         if e in names:
@@ -102,12 +103,12 @@ def _explainer_rows(df: pd.DataFrame, names: list[str], seed: int) -> list[dict]
 
 def table1(files: dict, csv_path, md_path, paper_explainers: list[str] | None = None, seed: int = 0) -> pd.DataFrame:
     """Table 1. ``files``: {(dataset, model): (attack JSON, scores CSV)}; ``paper_explainers``: the three
-    explainer names in the paper's order (default: the first three of the scores file's LIME-first order)."""
+    explainer names in the paper's order (config ``localization.paper_explainers``)."""
     printed = papers.load("goepfert2019")
     rows = []
     for (dataset, model), (attack_json, scores_csv) in files.items():
         att, df = read_json(attack_json), _scores(scores_csv)
-        names = paper_explainers or list(PAPER_ROWS)
+        names = list(paper_explainers or DEFAULT_PAPER_EXPLAINERS)
         paper_key = dict(zip(names, PAPER_ROWS))  # our name -> the paper's row, by position
         for row in _explainer_rows(df, names, seed):
             e = row["explainer"]
@@ -191,5 +192,4 @@ def leaderboard(files: dict, csv_path, md_path, explainers: list[str] | None = N
 
 def _leader(df: pd.DataFrame, names: list[str], seed: int) -> list[dict]:
     """Rows of :func:`_explainer_rows` with the random baseline ranked among ``names`` too."""
-    return [r for r in _explainer_rows(df, [*names, "random"], seed) if not (r["explainer"] == "random" and
-                                                                              "mean_rank_jaccard" not in r)]
+    return _explainer_rows(df, [*names, "random"], seed)
