@@ -55,7 +55,19 @@ def test_overlay_adds_cifar10():
         (lambda c: c["rectifiers"]["igos"]["per_dataset"]["imagenet"].update(itrations=2),
          "rectifiers.igos.per_dataset.imagenet: <top level>: unknown key 'itrations'"),
         (lambda c: c.update(tables=["kao2021_table9"]), "tables.0 = 'kao2021_table9': must be one of"),
-        (lambda c: c["explainers"]["saliency"].update(method="lime"), "explainers.saliency.method = 'lime'"),
+        (lambda c: c["explainers"]["saliency"].update(method="limes"), "explainers.saliency.method = 'limes'"),
+        (lambda c: c["localization"].update(models=["resnet"]), "localization.models: 'resnet' is not a configured model"),
+        (lambda c: c["localization"].update(models=["mnist_cnn"]), "localization.models: 'mnist_cnn' is an MNIST model"),
+        (lambda c: c["localization"].update(paper_explainers=["saliency", "guided_backprop", "grad_cam"]),
+         "localization.paper_explainers: needs a lime explainer"),
+        (lambda c: c["localization"].update(paper_explainers=["saliency_signed", "lime"]),
+         "the paper ranks three explainers"),
+        (lambda c: c["localization"].update(explainers=["shap"]), "localization.explainers: 'shap' is not a configured explainer"),
+        (lambda c: c["localization"].update(explainers=["lan"]), "localization.explainers: 'lan' is a LAN mask"),
+        (lambda c: c["localization"]["attack"].update(eps=2.0), "localization.attack.eps = 2.0"),
+        (lambda c: c["explainers"].update(extra={"method": "lime", "stages": "localization"}),
+         "explainers.extra.stages = 'localization': 'extra' is not in localization.explainers"),
+        (lambda c: c["localization"].update(models=[]), "tables: goepfert2019_table1 needs localization.models"),
         (lambda c: c["rectification"]["grid"].update(rectifiers=["jpeg"]),
          "rectification.grid.rectifiers: 'jpeg' is not a configured cam rectifier"),
         (lambda c: c["rectification"]["grid"]["per_dataset"]["imagenet"].update(attacks=["jsma"]),
@@ -114,6 +126,18 @@ def test_nguyen_axes_of_the_default():
                                   for a in ("fgsm_linf", "jsma", "cw_l2")]
     assert ("mnist", "mnist_vgg") not in xcfg.model_pairs(cfg)
     assert xcfg.lan_spec(cfg, "lan", "mnist")["beta"] == 5.0
+
+
+def test_goepfert_axes_of_the_default():
+    """EfficientNet-Lite0 attacked on its segments; the paper's three explainers first, then the others; the
+    localization-only explainers (LIME, signed saliency) in no per-attack cache and no Saito detector."""
+    cfg = xcfg.validate(default())
+    assert xcfg.localization_models(cfg) == [("imagenet", "effnet_lite0")]
+    names = xcfg.localization_explainers(cfg)
+    assert names[:3] == ["saliency_signed", "guided_backprop", "lime"] and "grad_cam" in names
+    for d, m in (("mnist", "mnist_cnn"), ("imagenet", "effnet_lite0")):
+        assert "lime" not in xcfg.explainers_for(cfg, d, m) and "saliency_signed" not in xcfg.explainers_for(cfg, d, m)
+    assert not {e for *_, e in xcfg.detection_jobs(cfg)} & {"lime", "saliency_signed"}
 
 
 def test_stage_axes_of_the_default():

@@ -18,7 +18,7 @@ def test_every_printed_cell_is_looked_up_by_a_table_of_the_paper_config():
     """A renamed attack / rectifier / detector would silently drop a comparison: every CSV row must be a key
     that a table of config/paper.yaml looks up (and so appears beside our number)."""
     keys = cell_keys(xcfg.load(ROOT / "config" / "paper.yaml"))
-    for key in ("kao2021", "saito2020", "nguyen2018"):
+    for key in ("kao2021", "saito2020", "nguyen2018", "goepfert2019"):
         df = papers.load(key)
         assert df.value.notna().all(), f"{key}.csv: a cell without a value"
         rows = {(key, r.table, r.dataset, r.attack, r.metric) for r in df.itertuples()}
@@ -55,6 +55,19 @@ def test_nguyen_transcription():
     assert papers.lookup(df, "table2", "cifar10", "tp", "jsma").value == pytest.approx(0.96)
     assert papers.lookup(df, "models", "cifar10", "f2_accuracy").value == pytest.approx(0.60)
     assert papers.lookup(df, "table2", "mnist", "tp", "jsma") == papers.NONE
+
+
+def test_goepfert_transcription():
+    """Göpfert et al.: Table 1 (3 explainers x Jaccard / Hamming mean ranks) and the two counts of §4."""
+    df = papers.load("goepfert2019")
+    assert len(df) == 8 and set(df.unit) == {"rank", "count"} and set(df.dataset) == {"imagenet"}
+    p = papers.lookup(df, "table1", "imagenet", "mean_rank_jaccard:saliency", "localized_bim")
+    assert p.value == pytest.approx(2.58) and "Table 1" in p.citation and "Classic saliency" in p.citation
+    assert papers.lookup(df, "table1", "imagenet", "mean_rank_hamming:guided_backprop", "localized_bim").value == 2.03
+    assert papers.lookup(df, "table1", "imagenet", "mean_rank_jaccard:lime", "localized_bim").value == 1.36
+    assert papers.lookup(df, "table1", "imagenet", "n_adversarial", "localized_bim").value == 608
+    ranks = df[df.unit == "rank"].groupby(df.metric.str.split(":").str[0]).value.sum()
+    assert ranks.tolist() == pytest.approx([6.0, 6.0])   # mean ranks of 3 explainers sum to 1 + 2 + 3
 
 
 def test_compare_and_small_n_marking():

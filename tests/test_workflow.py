@@ -93,7 +93,8 @@ def test_explanation_cache_contract(project):
     # every explainer of every attack of every model for all papers; the LAN only where a model has one
     expected = sum(
         sum(1 for a in cfg["attacks"].values() if m["dataset"] in a.get("datasets", [m["dataset"]]))
-        * sum(1 for e in cfg["explainers"].values() if e["method"] != "lan" or name in cfg["lan_detection"]["models"])
+        * sum(1 for e in cfg["explainers"].values() if (e["method"] != "lan" or name in cfg["lan_detection"]["models"])
+              and e.get("stages", "all") == "all")
         for name, m in cfg["models"].items() if m.get("stages", "all") == "all")
     assert len(files) == expected
     frame, attribution, meta = read_explanations(d / "results/explanations/mnist/mnist_cnn/fgsm_linf/grad_cam.parquet")
@@ -115,7 +116,7 @@ def test_explanation_cache_contract(project):
 def test_saito_detection_table_and_figure(project):
     d, cfg = project
     t = pd.read_csv(d / "results/tables/saito2020_table2.csv")
-    explainers = set(cfg["explainers"])
+    explainers = {n for n, e in cfg["explainers"].items() if e.get("stages", "all") == "all"}
     assert set(t.explainer) == explainers and set(t.detector) == set(cfg["detectors"])
     assert "lan" not in set(t[t.dataset == "imagenet"].explainer)  # no LAN for EfficientNet
     assert set(t.attack) == set(cfg["detection"]["attacks"])
@@ -196,7 +197,9 @@ def test_paper_config_dry_run_builds_the_full_dag(tmp_path):
     # sources); 13 attacks x 6 models + jsma on mnist and cifar10; Nguyen's 3 attacks on its 3 own models
     assert counts["prepare_dataset"] == "3" and counts["train_classifier"] == "9"
     assert counts["attack"] == str(13 * 6 + 2 + 3 * 3) and counts["explain"] == str(13 * 6 + 2)
-    assert counts["tables"] == "12" and counts["figure"] == "4" and counts["summary"] == "1"
+    assert counts["tables"] == "14" and counts["figure"] == "6" and counts["summary"] == "1"
+    # Göpfert: Inception-v3 attacked on its segments once, its 3 + 4 explainers, one score job
+    assert counts["localize_attack"] == counts["localize_score"] == "1" and counts["localize_explain"] == "7"
     # Nguyen: a LAN and an f2 per f1 (MNIST CNN, CIFAR-10 AlexNet); 3 attacks x (f1 + transfer source) each
     assert counts["train_lan"] == counts["train_mask_classifier"] == counts["lan_adaptive"] == "2"
     assert counts["lan_interpretations"] == "2" and counts["lan_detect"] == str(2 * 2 * 3)
@@ -369,3 +372,39 @@ def test_nguyen_lan_rules_tables_and_figure(project):
     # the transfer source runs no other paper's stage
     assert not (d / "results/explanations/mnist/mnist_vgg").exists()
     assert not (d / "results/rectify/mnist/mnist_vgg").exists()
+
+
+def test_goepfert_localization_rules_tables_and_figures(project):
+    """localize_attack, localize_explain (one job per explainer, LIME included), localize_score and the tables /
+    figures; the localized examples change only their regions; LIME stays out of the per-attack cache."""
+    from safetensors.numpy import load_file
+
+    from xaiadv.cache import read_explanations
+
+    d, cfg = project
+    loc = cfg["localization"]
+    root = d / "results/localized/imagenet/effnet_lite0"
+    att = json.loads((root / "attack.json").read_text())
+    assert att["n_images"] == loc["n_images"] and att["n_attempts"] == loc["segmentation"]["n_segments"]
+    t = load_file(str(root / "attack.safetensors"))
+    assert len(t["x_adv"]) == att["n_adversarial"] >= 1
+    for k in range(len(t["x_adv"])):
+        outside = ~t["region"][k].astype(bool)
+        assert (t["x_adv"][k][:, outside] == t["x"][t["image"][k]][:, outside]).all()
+    names = [*loc.get("paper_explainers", ["saliency_signed", "guided_backprop", "lime"]), *loc["explainers"]]
+    assert sorted(p.stem for p in (root / "explanations").glob("*.parquet")) == sorted(names)
+    frame, lime, meta = read_explanations(root / "explanations/lime.parquet")
+    assert set(frame.variant) == {"adversarial"} and (frame.explained_class == 77).all() and lime.shape[1] == 1
+    assert not list((d / "results/explanations").rglob("lime.parquet"))
+    scores = pd.read_csv(root / "scores.csv")
+    assert set(scores.explainer) == {*names, "random"} and scores.jaccard.between(0, 1).all()
+    assert scores.n.max() <= loc["max_superpixels"]
+    t1 = pd.read_csv(d / "results/tables/goepfert2019_table1.csv").set_index("explainer")
+    assert list(t1.index) == ["saliency_signed", "guided_backprop", "lime", "random"]
+    ranked = t1.loc[["saliency_signed", "guided_backprop", "lime"], "mean_rank_jaccard"]
+    assert ranked.between(1, 3).all() and ranked.sum() == pytest.approx(6)   # ranks of 3 explainers sum to 6
+    assert t1.loc["lime", "paper_rank_jaccard"] == pytest.approx(1.36)
+    lb = pd.read_csv(d / "results/tables/goepfert2019_leaderboard.csv")
+    assert set(lb.explainer) == {*names, "random"}
+    for f in ("goepfert2019_fig3", "goepfert2019_fig4"):
+        assert (d / f"results/figures/{f}.png").stat().st_size > 10_000

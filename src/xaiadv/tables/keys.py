@@ -34,4 +34,10 @@ def cell_keys(config: dict) -> set[tuple[str, str, str, str, str]]:
             keys.add(("nguyen2018", "table4", d, a, metric))
     for d, _m in xcfg.lan_models(config):
         keys.update({("nguyen2018", "models", d, "", "f1_accuracy"), ("nguyen2018", "models", d, "", "f2_accuracy")})
+    for d, _m in xcfg.localization_models(config):
+        for metric in ("jaccard", "hamming"):
+            for e in ("saliency", "guided_backprop", "lime"):  # the paper's rows (tables/goepfert2019.PAPER_ROWS)
+                keys.add(("goepfert2019", "table1", d, "localized_bim", f"mean_rank_{metric}:{e}"))
+        keys.update({("goepfert2019", "table1", d, "localized_bim", "n_adversarial"),
+                     ("goepfert2019", "table1", d, "localized_bim", "n_explanations")})
     return keys
