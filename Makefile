@@ -45,6 +45,7 @@ bench: venv
 	$(BIN)/python benchmarks/bench_expected_gradients.py
 	$(BIN)/python benchmarks/bench_igos.py
 	$(BIN)/python benchmarks/bench_lan.py
+	$(BIN)/python benchmarks/bench_localization.py
 	$(BIN)/python benchmarks/bench_dag.py
 
 # Outputs of the default config (results/; another config's root is its results_dir, e.g. results-reference/).
