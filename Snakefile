@@ -22,6 +22,7 @@ include: "workflow/rules/detect.smk"
 include: "workflow/rules/rectify.smk"
 include: "workflow/rules/lan.smk"
 include: "workflow/rules/localize.smk"
+include: "workflow/rules/heat_blur.smk"
 include: "workflow/rules/tables.smk"
 
 

@@ -142,5 +142,5 @@ def test_slurm_profile_routes_only_real_rules_and_every_gpu_rule():
                 gpu_rules.add(m.group(1))
     assert gpu_rules == {"train_classifier", "train_denoiser", "attack", "explain", "rectify", "rectify_grid",
                          "train_lan", "train_mask_classifier", "lan_adaptive", "lan_interpretations", "localize_attack",
-                         "localize_explain"}
+                         "localize_explain", "heat_blur", "heat_blur_adaptive"}
     assert gpu_rules <= set(prof["set-resources"])

@@ -219,6 +219,24 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", required=True)
     sp.set_defaults(stage_module="localize_score")
 
+    # Brama & Grinshpoun (2020): Heat and Blur, NDCG, adaptive attacks
+    sp = sub.add_parser("heat_blur", help="heat_blur (Heat and Blur on one attack's examples: sigma sweep, NDCG)")
+    common(sp)
+    attacked(sp)
+    sp.add_argument("--spec", type=_json, required=True, help="the heat_and_blur section for this data set")
+    sp.add_argument("--n-images", type=int, default=0)
+    sp.add_argument("--batch-size", type=int, default=64)
+    sp.add_argument("--out", required=True)
+    sp.set_defaults(stage_module="heat_blur")
+
+    sp = sub.add_parser("heat_blur_adaptive", help="heat_blur_adaptive (Algorithm 2, BPDA+EOT PGD vs plain PGD)")
+    common(sp)
+    sp.add_argument("--spec", type=_json, required=True, help="heat_and_blur.adaptive plus sigma, k_std, absolute, first_rule")
+    sp.add_argument("--model-file", required=True)
+    sp.add_argument("--test-split", required=True)
+    sp.add_argument("--out", required=True)
+    sp.set_defaults(stage_module="heat_blur_adaptive")
+
     sp = sub.add_parser("summary", help="paper-vs-reproduced summary of the tables (report top page)")
     sp.add_argument("--tables", type=_json, required=True, help='{"table name": "CSV path"}')
     sp.add_argument("--out-csv", required=True)

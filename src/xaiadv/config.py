@@ -115,6 +115,8 @@ def _cross_check(config: dict, schema: dict) -> None:
             raise ConfigError(f"attacks.{name}.eps: required for method {a['method']!r}")
         if a["method"] == "cw" and a["norm"] != "L2":
             raise ConfigError(f"attacks.{name}.norm = {a['norm']!r}: cw is an L2 attack")
+        if a["method"] == "lbfgs" and a.get("target", "untargeted") == "untargeted":
+            raise ConfigError(f"attacks.{name}.target = 'untargeted': lbfgs is a targeted attack (random or second)")
         if a["method"] == "bim_accumulated" and a["norm"] != "Linf":
             raise ConfigError(f"attacks.{name}.norm = {a['norm']!r}: bim_accumulated is an L_inf attack")
     for ds_name, ds in datasets.items():
@@ -151,6 +153,7 @@ def _cross_check(config: dict, schema: dict) -> None:
         raise ConfigError("tables: kao2021_table2 needs rectification.attacks and rectifiers")
     _check_lan(config, schema)
     _check_localization(config)
+    _check_heat_and_blur(config)
     det = config["detection"]
     for k, known in (("attacks", config["attacks"]), ("explainers", config["explainers"])):
         for n in det[k]:
@@ -162,6 +165,30 @@ def _cross_check(config: dict, schema: dict) -> None:
     if "saito2020_fig2" in config["tables"] and not any(
             e["method"] == "expected_gradients" for e in config["explainers"].values()):
         raise ConfigError("tables: saito2020_fig2 needs an expected_gradients explainer")
+
+
+def _check_heat_and_blur(config: dict) -> None:
+    hb = config["heat_and_blur"]
+    for a in hb["attacks"]:
+        if a not in config["attacks"]:
+            raise ConfigError(f"heat_and_blur.attacks: {a!r} is not a configured attack; configured: {', '.join(config['attacks'])}")
+    for m in hb["models"]:
+        if m not in config["models"]:
+            raise ConfigError(f"heat_and_blur.models: {m!r} is not a configured model; configured: {', '.join(config['models'])}")
+    for ds, over in hb.get("per_dataset", {}).items():
+        bad = sorted(set(over) - {"n_images", "sigma", "sigmas", "k_std", "absolute", "first_rule", "coverage_benign",
+                                  "coverage_other", "ndcg_k", "adaptive"})
+        if bad:
+            raise ConfigError(f"heat_and_blur.per_dataset.{ds}: unknown key {bad[0]!r}")
+    for name, a in config["attacks"].items():
+        if a.get("stages") == "heat_and_blur" and name not in hb["attacks"]:
+            raise ConfigError(f"attacks.{name}.stages = 'heat_and_blur': {name!r} is not in heat_and_blur.attacks, "
+                              f"so nothing but the attack table would use it")
+    wants = [t for t in config["tables"] if t.startswith("brama2020_")]
+    if set(wants) & {"brama2020_table", "brama2020_fig4", "brama2020_fig5"} and not heat_blur_jobs(config):
+        raise ConfigError(f"tables: {wants[0]} needs heat_and_blur.attacks (configured attacks of a model)")
+    if "brama2020_adaptive" in wants and not heat_blur_models(config):
+        raise ConfigError("tables: brama2020_adaptive needs a model (heat_and_blur.models)")
 
 
 def _check_localization(config: dict) -> None:
@@ -305,9 +332,40 @@ def localization_explainers(config: dict) -> list[str]:
 
 
 def explained_attacks(config: dict, dataset: str) -> list[str]:
-    """Names of the attacks whose examples are explained (cached) on ``dataset``."""
+    """Names of the attacks whose examples are explained (cached) on ``dataset`` (not those with ``stages:
+    heat_and_blur``)."""
     only = config["datasets"][dataset].get("explain_attacks")
-    return [a for a in attacks_for(config, dataset) if only is None or a in only]
+    return [a for a in attacks_for(config, dataset) if (only is None or a in only)
+            and config["attacks"][a].get("stages", "all") == "all"]
+
+
+def attack_n_eval(config: dict, attack: str, dataset: str, model: str) -> int:
+    """Evaluation images an attack job takes: the model's or data set's ``n_eval``, capped by the attack's own."""
+    n = config["models"][model].get("n_eval") or config["datasets"][dataset]["n_eval"]
+    cap = attack_spec(config, attack, dataset).get("n_eval")
+    return min(n, cap) if cap else n
+
+
+def heat_blur_spec(config: dict, dataset: str) -> dict[str, Any]:
+    """``heat_and_blur`` for ``dataset`` (per_dataset overrides merged in; ``adaptive`` merged key by key)."""
+    hb = config["heat_and_blur"]
+    spec = {k: v for k, v in hb.items() if k not in ("per_dataset", "attacks", "models")}
+    over = dict(hb.get("per_dataset", {}).get(dataset, {}))
+    spec["adaptive"] = {**hb["adaptive"], **over.pop("adaptive", {})}
+    spec.update(over)
+    return spec
+
+
+def heat_blur_models(config: dict) -> list[tuple[str, str]]:
+    """``[(dataset, model), ...]`` that Brama & Grinshpoun's stages run on."""
+    want = config["heat_and_blur"]["models"]
+    return [(d, m) for d, m in model_pairs(config) if not want or m in want]
+
+
+def heat_blur_jobs(config: dict) -> list[tuple[str, str, str]]:
+    """``[(dataset, model, attack), ...]`` cleaned by Heat and Blur (Fig. 4-5, table)."""
+    want = config["heat_and_blur"]["attacks"]
+    return [(d, m, a) for d, m in heat_blur_models(config) for a in attacks_for(config, d) if a in want]
 
 
 def explain_count(config: dict, dataset: str, attack: str) -> int:

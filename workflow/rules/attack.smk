@@ -8,7 +8,7 @@ rule attack:
         code=lambda wc: code("stages/attack.py", "attacks/base.py", f"attacks/{config['attacks'][wc.attack]['method']}.py"),
     params:
         spec=lambda wc: as_json(xcfg.attack_spec(config, wc.attack, wc.dataset)),
-        n_eval=lambda wc: config["models"][wc.model].get("n_eval") or config["datasets"][wc.dataset]["n_eval"],
+        n_eval=lambda wc: xcfg.attack_n_eval(config, wc.attack, wc.dataset, wc.model),
         batch_size=config["batch_size"],
         seed=config["seed"],
         device=config["device"],

@@ -157,6 +157,8 @@ def figure_items(figure):
     if figure == "goepfert2019_fig3":
         return [[d, m, R(f"localized/{d}/{m}/attack.safetensors"), p, *[R(f"localized/{d}/{m}/explanations/{e}.parquet")
                  for e in config["localization"]["paper_explainers"]]] for (d, m), p in localization_scores().items()]
+    if figure in ("brama2020_fig4", "brama2020_fig5"):
+        return [[d, m, a, R(f"heat_blur/{d}/{m}/{a}.json")] for d, m, a in xcfg.heat_blur_jobs(config)]
     if figure in ("kao2021_fig6", "kao2021_fig7"):
         return [[d, m, a, R(f"rectify/{d}/{m}/{a}/cam_grid.csv")] for d, m, a in xcfg.grid_jobs(config)]
     raise ValueError(f"unknown figure {figure!r}")
@@ -190,4 +192,8 @@ def table_items(table):
     if table in ("goepfert2019_table1", "goepfert2019_leaderboard"):
         names = ",".join(config["localization"]["paper_explainers"])
         return [[d, m, names, R(f"localized/{d}/{m}/attack.json"), p] for (d, m), p in localization_scores().items()]
+    if table == "brama2020_table":
+        return [[d, m, a, R(f"heat_blur/{d}/{m}/{a}.json")] for d, m, a in xcfg.heat_blur_jobs(config)]
+    if table == "brama2020_adaptive":
+        return [[d, m, R(f"heat_blur/{d}/{m}/adaptive.json")] for d, m in xcfg.heat_blur_models(config)]
     raise ValueError(f"unknown table {table!r}")

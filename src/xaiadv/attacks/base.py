@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-METHODS = ("fgsm", "bim", "pgd", "cw", "jsma", "bim_accumulated")
+METHODS = ("fgsm", "bim", "pgd", "cw", "jsma", "bim_accumulated", "lbfgs")
 
 
 def source_file(method: str) -> Path:

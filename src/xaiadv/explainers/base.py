@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-METHODS = ("saliency", "integrated_gradients", "guided_backprop", "grad_cam", "expected_gradients", "input_pixels", "lan", "lime")
+METHODS = ("saliency", "integrated_gradients", "guided_backprop", "grad_cam", "expected_gradients", "input_pixels", "lan", "lime", "lrp")
 NEEDS_BACKGROUND = ("expected_gradients",)
 
 
@@ -46,5 +46,5 @@ def explain(model, x: torch.Tensor, target: torch.Tensor, spec: dict, batch_size
         a = mod.explain(model, xb, target[i:i + batch_size].to(device), **params)
         out.append(a.detach().float().cpu())
     if not out:  # no images: an empty attribution of the method's shape
-        return torch.zeros((0, 1 if method in ("grad_cam", "lan", "lime") else x.shape[1], *x.shape[2:]))
+        return torch.zeros((0, 1 if method in ("grad_cam", "lan", "lime", "lrp") else x.shape[1], *x.shape[2:]))
     return torch.cat(out)

@@ -8,8 +8,9 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-METHODS = ("igos", "cam", "jpeg", "blur", "random_deletion", "dae")
-AGGREGATE = {"igos": "vote", "cam": "vote", "jpeg": "vote", "blur": "vote", "random_deletion": "mean", "dae": "vote"}
+METHODS = ("igos", "cam", "jpeg", "blur", "random_deletion", "dae", "heat_and_blur")
+AGGREGATE = {"igos": "vote", "cam": "vote", "jpeg": "vote", "blur": "vote", "random_deletion": "mean", "dae": "vote",
+             "heat_and_blur": "vote"}
 
 
 def source_file(method: str) -> Path:

@@ -20,6 +20,10 @@ def run(a) -> None:
             from ..figures.nguyen2018 import fig3
 
             fig3({(d, m, k): p for d, m, k, p in a.items}, a.out)
+        elif a.figure in ("brama2020_fig4", "brama2020_fig5"):
+            from ..figures import brama2020
+
+            getattr(brama2020, a.figure.split("_")[1])({(d, m, k): p for d, m, k, p in a.items}, a.out)
         elif a.figure == "goepfert2019_fig4":
             from ..figures.goepfert2019 import fig4
 

@@ -53,6 +53,14 @@ def run(a) -> None:
             from ..tables.nguyen2018 import adaptive
 
             adaptive({(d, m): p for d, m, p in a.items}, a.out_csv, a.out_md)
+        elif a.table == "brama2020_table":
+            from ..tables.brama2020 import table
+
+            table({(d, m, k): p for d, m, k, p in a.items}, a.out_csv, a.out_md)
+        elif a.table == "brama2020_adaptive":
+            from ..tables.brama2020 import adaptive
+
+            adaptive({(d, m): p for d, m, p in a.items}, a.out_csv, a.out_md)
         elif a.table in ("goepfert2019_table1", "goepfert2019_leaderboard"):
             from ..tables import goepfert2019
 

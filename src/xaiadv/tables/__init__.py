@@ -6,15 +6,24 @@ table or figure naming the paper, the table and what deviates from the paper).
 
 TABLES = ("kao2021_table1", "kao2021_table2", "kao2021_endtoend", "saito2020_table1", "saito2020_table2",
           "nguyen2018_table1", "nguyen2018_table2", "nguyen2018_table3", "nguyen2018_table4", "nguyen2018_models",
-          "nguyen2018_adaptive", "nguyen2018_interpretations", "goepfert2019_table1", "goepfert2019_leaderboard")
-FIGURES = ("kao2021_fig6", "kao2021_fig7", "saito2020_fig2", "nguyen2018_fig3", "goepfert2019_fig3", "goepfert2019_fig4")
+          "nguyen2018_adaptive", "nguyen2018_interpretations", "goepfert2019_table1", "goepfert2019_leaderboard", "brama2020_table", "brama2020_adaptive")
+FIGURES = ("kao2021_fig6", "kao2021_fig7", "saito2020_fig2", "nguyen2018_fig3", "goepfert2019_fig3", "goepfert2019_fig4", "brama2020_fig4",
+           "brama2020_fig5")
 
 PAPERS = {
     "kao2021": "Kao, Chen, Markert & Böttinger (2021): Rectifying adversarial inputs using XAI techniques",
     "saito2020": "Saito & Wang (2020): Explaining away attacks against neural networks",
     "nguyen2018": "Nguyen, Georgiev, Ji & Wang (2018): Where classification fails, interpretation rises",
     "goepfert2019": "Göpfert, Wersing & Hammer (2019): Recovering localized adversarial attacks",
+    "brama2020": "Brama & Grinshpoun (2020): Heat and Blur, an interpretability based defense against adversarial examples",
 }
+
+_BRAMA_DEV = [
+    "LRP: zennit's z+ (deep Taylor) with biases zeroed, |relevance| summed over channels (the paper: iNNvestigate's "
+    "deep Taylor on VGG19); EfficientNet-Lite0's residual additions are not conservative under these rules.",
+    "Default: MNIST CNN and EfficientNet-Lite0 on the default's images (the paper: VGG19 on 500-800 ImageNet "
+    "validation pairs, config/paper.yaml); torchattacks' CW (fixed c) and our L-BFGS; no Boundary attack yet.",
+]
 
 _GOEPFERT_DEV = [
     "Segmentation parameters, BIM step / budget / stopping rule: not given in the paper, our choices (config "
@@ -97,6 +106,12 @@ CAPTIONS = {
                           "one example and the mean over all", _GOEPFERT_DEV),
     "goepfert2019_fig3": ("goepfert2019", "Figures 1-3: image, localized adversarial example, ground truth and the "
                           "three explanations at the same size", _GOEPFERT_DEV),
+    "brama2020_table": ("brama2020", "§5.1 / Fig. 5: top-1 and NDCG@1 / @5 of Adv, Cleaned and Control per attack",
+                        _BRAMA_DEV),
+    "brama2020_adaptive": ("brama2020", "§5.2: adaptive attacks (Algorithm 2; beyond the paper PGD through the defense "
+                           "with BPDA + EOT) and the defense's clean-accuracy cost", _BRAMA_DEV),
+    "brama2020_fig4": ("brama2020", "Figure 4: accuracy and l_inf distance over the blur sigma", _BRAMA_DEV),
+    "brama2020_fig5": ("brama2020", "Figure 5: mean NDCG@k of Adv, Cleaned and Control", _BRAMA_DEV),
 }
 
 # table -> (our column, CI low, CI high, the paper's column): what the summary compares

@@ -34,6 +34,11 @@ def cell_keys(config: dict) -> set[tuple[str, str, str, str, str]]:
             keys.add(("nguyen2018", "table4", d, a, metric))
     for d, _m in xcfg.lan_models(config):
         keys.update({("nguyen2018", "models", d, "", "f1_accuracy"), ("nguyen2018", "models", d, "", "f2_accuracy")})
+    for d, _m, a in xcfg.heat_blur_jobs(config):
+        keys.update({("brama2020", "table", d, a, "adv_top1"), ("brama2020", "table", d, a, "adv_ndcg1")})
+    for d, _m in xcfg.heat_blur_models(config):
+        for a in ("pgd", "algorithm2", "bpda_eot"):
+            keys.add(("brama2020", "adaptive", d, a, "defended_success"))
     for d, _m in xcfg.localization_models(config):
         for metric in ("jaccard", "hamming"):
             for e in ("saliency", "guided_backprop", "lime"):  # the paper's rows (tables/goepfert2019.PAPER_ROWS)
