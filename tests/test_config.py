@@ -68,6 +68,12 @@ def test_overlay_adds_cifar10():
         (lambda c: c["explainers"].update(extra={"method": "lime", "stages": "localization"}),
          "explainers.extra.stages = 'localization': 'extra' is not in localization.explainers"),
         (lambda c: c["localization"].update(models=[]), "tables: goepfert2019_table1 needs localization.models"),
+        (lambda c: c["attacks"]["lbfgs_targeted"].update(target="untargeted"), "lbfgs is a targeted attack"),
+        (lambda c: c["heat_and_blur"].update(attacks=["boundary"]), "heat_and_blur.attacks: 'boundary' is not a configured attack"),
+        (lambda c: c["heat_and_blur"].update(attacks=["cw_l2"]),
+         "attacks.cw_l2_targeted.stages = 'heat_and_blur': 'cw_l2_targeted' is not in heat_and_blur.attacks"),
+        (lambda c: c["heat_and_blur"]["per_dataset"]["imagenet"].update(sigmaa=1), "heat_and_blur.per_dataset.imagenet: unknown key 'sigmaa'"),
+        (lambda c: c["rectifiers"]["heat_and_blur"].update(k_std=-1), "rectifiers.heat_and_blur.k_std = -1"),
         (lambda c: c["rectification"]["grid"].update(rectifiers=["jpeg"]),
          "rectification.grid.rectifiers: 'jpeg' is not a configured cam rectifier"),
         (lambda c: c["rectification"]["grid"]["per_dataset"]["imagenet"].update(attacks=["jsma"]),
@@ -138,6 +144,20 @@ def test_goepfert_axes_of_the_default():
     for d, m in (("mnist", "mnist_cnn"), ("imagenet", "effnet_lite0")):
         assert "lime" not in xcfg.explainers_for(cfg, d, m) and "saliency_signed" not in xcfg.explainers_for(cfg, d, m)
     assert not {e for *_, e in xcfg.detection_jobs(cfg)} & {"lime", "saliency_signed"}
+
+
+def test_brama_axes_of_the_default():
+    """Heat and Blur on every model's CW / targeted CW / L-BFGS; L-BFGS capped at its own n_eval; the
+    heat_and_blur-only attacks are attacked but not explained; per-data-set adaptive budgets."""
+    cfg = xcfg.validate(default())
+    assert {a for _, _, a in xcfg.heat_blur_jobs(cfg)} == {"cw_l2", "cw_l2_targeted", "lbfgs_targeted"}
+    assert xcfg.attack_n_eval(cfg, "lbfgs_targeted", "mnist", "mnist_cnn") == 40
+    assert xcfg.attack_n_eval(cfg, "lbfgs_targeted", "imagenet", "effnet_lite0") == 4
+    assert xcfg.attack_n_eval(cfg, "fgsm_linf", "mnist", "mnist_cnn") == cfg["datasets"]["mnist"]["n_eval"]
+    assert "lbfgs_targeted" in xcfg.attacks_for(cfg, "mnist") and "lbfgs_targeted" not in xcfg.explained_attacks(cfg, "mnist")
+    assert xcfg.heat_blur_spec(cfg, "imagenet")["adaptive"]["eps"] == pytest.approx(0.031)
+    assert xcfg.heat_blur_spec(cfg, "mnist")["adaptive"]["eps"] == pytest.approx(0.3)
+    assert xcfg.heat_blur_spec(cfg, "imagenet")["n_images"] == 12
 
 
 def test_stage_axes_of_the_default():

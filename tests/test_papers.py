@@ -18,7 +18,7 @@ def test_every_printed_cell_is_looked_up_by_a_table_of_the_paper_config():
     """A renamed attack / rectifier / detector would silently drop a comparison: every CSV row must be a key
     that a table of config/paper.yaml looks up (and so appears beside our number)."""
     keys = cell_keys(xcfg.load(ROOT / "config" / "paper.yaml"))
-    for key in ("kao2021", "saito2020", "nguyen2018", "goepfert2019"):
+    for key in ("kao2021", "saito2020", "nguyen2018", "goepfert2019", "brama2020"):
         df = papers.load(key)
         assert df.value.notna().all(), f"{key}.csv: a cell without a value"
         rows = {(key, r.table, r.dataset, r.attack, r.metric) for r in df.itertuples()}
@@ -68,6 +68,17 @@ def test_goepfert_transcription():
     assert papers.lookup(df, "table1", "imagenet", "n_adversarial", "localized_bim").value == 608
     ranks = df[df.unit == "rank"].groupby(df.metric.str.split(":").str[0]).value.sum()
     assert ranks.tolist() == pytest.approx([6.0, 6.0])   # mean ranks of 3 explainers sum to 1 + 2 + 3
+
+
+def test_brama_transcription():
+    """Brama & Grinshpoun state numbers in the text only (§5.1-5.2): top-1 of AEs 0, NDCG ~0 (targeted) / ~0.5
+    (untargeted), adaptive success < 1%."""
+    df = papers.load("brama2020")
+    assert len(df) == 7 and set(df.dataset) == {"imagenet"}
+    assert papers.lookup(df, "table", "imagenet", "adv_ndcg1", "cw_l2").value == pytest.approx(0.5)
+    assert papers.lookup(df, "table", "imagenet", "adv_ndcg1", "lbfgs_targeted").value == 0.0
+    p = papers.lookup(df, "adaptive", "imagenet", "defended_success", "algorithm2")
+    assert p.value == pytest.approx(0.01) and "less than 1%" in p.citation
 
 
 def test_compare_and_small_n_marking():

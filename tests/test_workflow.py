@@ -196,10 +196,13 @@ def test_paper_config_dry_run_builds_the_full_dag(tmp_path):
     # 3 data sets; 6 models for every paper + Nguyen's 3 (CIFAR-10 AlexNet, its VGG-like and MNIST's transfer
     # sources); 13 attacks x 6 models + jsma on mnist and cifar10; Nguyen's 3 attacks on its 3 own models
     assert counts["prepare_dataset"] == "3" and counts["train_classifier"] == "9"
-    assert counts["attack"] == str(13 * 6 + 2 + 3 * 3) and counts["explain"] == str(13 * 6 + 2)
-    assert counts["tables"] == "14" and counts["figure"] == "6" and counts["summary"] == "1"
+    # + Brama's targeted CW and L-BFGS on every model, not explained (stages: heat_and_blur)
+    assert counts["attack"] == str(13 * 6 + 2 + 3 * 3 + 2 * 6) and counts["explain"] == str(13 * 6 + 2)
+    assert counts["tables"] == "16" and counts["figure"] == "8" and counts["summary"] == "1"
+    # Brama: Heat and Blur on VGG19's three attacks, one adaptive job
+    assert counts["heat_blur"] == "3" and counts["heat_blur_adaptive"] == "1"
     # Göpfert: Inception-v3 attacked on its segments once, its 3 + 4 explainers, one score job
-    assert counts["localize_attack"] == counts["localize_score"] == "1" and counts["localize_explain"] == "7"
+    assert counts["localize_attack"] == counts["localize_score"] == "1" and counts["localize_explain"] == "8"
     # Nguyen: a LAN and an f2 per f1 (MNIST CNN, CIFAR-10 AlexNet); 3 attacks x (f1 + transfer source) each
     assert counts["train_lan"] == counts["train_mask_classifier"] == counts["lan_adaptive"] == "2"
     assert counts["lan_interpretations"] == "2" and counts["lan_detect"] == str(2 * 2 * 3)
@@ -209,9 +212,9 @@ def test_paper_config_dry_run_builds_the_full_dag(tmp_path):
     # evaluation per job too; one denoiser per data set
     assert counts["rectify"] == counts["rectify_grid"] == counts["endtoend"] == str(7 * 6)
     assert counts["train_denoiser"] == "3"
-    # Saito's 3 attacks in 2 forms (paper BIM, released one-step) x 6 models x 7 explainers, + the LAN's masks
-    # of the MNIST CNN
-    assert counts["detect"] == str(6 * 6 * 7 + 6)
+    # Saito's 3 attacks in 2 forms (paper BIM, released one-step) x 6 models x 8 explainers (LRP included), + the
+    # LAN's masks of the MNIST CNN
+    assert counts["detect"] == str(6 * 6 * 8 + 6)
 
 
 def test_each_rule_env_holds_what_its_jobs_imported(project):
@@ -408,3 +411,29 @@ def test_goepfert_localization_rules_tables_and_figures(project):
     assert set(lb.explainer) == {*names, "random"}
     for f in ("goepfert2019_fig3", "goepfert2019_fig4"):
         assert (d / f"results/figures/{f}.png").stat().st_size > 10_000
+
+
+def test_brama_heat_blur_rules_tables_and_figures(project):
+    """heat_blur per (model, attack), heat_blur_adaptive per model, the tables and figures; Heat and Blur also a row
+    of Kao's Table II; L-BFGS capped by its own n_eval and not in the explanation cache."""
+    d, cfg = project
+    hb = cfg["heat_and_blur"]
+    t = pd.read_csv(d / "results/tables/brama2020_table.csv")
+    expected = {("mnist", "mnist_cnn", a) for a in hb["attacks"]} | {("imagenet", "effnet_lite0", "fgsm_linf")}
+    assert set(zip(t.dataset, t.model, t.attack)) == expected
+    assert (t.adversarial_top1 == 0).all()                       # successful adversarial examples only
+    assert t.control_ndcg1.between(0, 1).all() and t.cleaned_ndcg1.between(0, 1).all()
+    r = json.loads((d / "results/heat_blur/mnist/mnist_cnn/fgsm_linf.json").read_text())
+    assert [p["sigma"] for p in r["sweep"]] == hb["sigmas"] and r["sweep"][0]["control_accuracy"]["rate"] == 1.0
+    lb = json.loads((d / "results/attacks/mnist/mnist_cnn/lbfgs_targeted.json").read_text())
+    assert lb["n_eval"] == 2
+    assert not (d / "results/explanations/mnist/mnist_cnn/lbfgs_targeted").exists()
+    a = pd.read_csv(d / "results/tables/brama2020_adaptive.csv")
+    assert set(a.attack) == {"pgd", "algorithm2", "bpda_eot"} and a.defended_target.between(0, 1).all()
+    k = pd.read_csv(d / "results/tables/kao2021_table2.csv")
+    assert "heat_and_blur" in set(k.rectifier)
+    for f in ("brama2020_fig4", "brama2020_fig5"):
+        assert (d / f"results/figures/{f}.png").stat().st_size > 10_000
+    _, lrp, meta = __import__("xaiadv.cache", fromlist=["read_explanations"]).read_explanations(
+        d / "results/explanations/mnist/mnist_cnn/fgsm_linf/lrp.parquet")
+    assert lrp.shape[1:] == (1, 28, 28)

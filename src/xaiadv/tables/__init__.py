@@ -125,6 +125,7 @@ COMPARE = {
     "nguyen2018_table3": ("tp", "tp_lo", "tp_hi", "paper_tp"),
     "nguyen2018_table4": ("recovery", "recovery_lo", "recovery_hi", "paper_recovery"),
     "nguyen2018_models": ("f2_acc", "f2_acc_lo", "f2_acc_hi", "paper_f2"),
+    "brama2020_table": ("adversarial_top1", "adversarial_top1_lo", "adversarial_top1_hi", "paper_adv_top1"),
     "goepfert2019_table1": ("mean_rank_jaccard", "mean_rank_jaccard_lo", "mean_rank_jaccard_hi", "paper_rank_jaccard"),
 }
 # tables whose compared number is not a rate: the summary counts the paper inside our interval but reports no
