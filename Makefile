@@ -46,6 +46,7 @@ bench: venv
 	$(BIN)/python benchmarks/bench_igos.py
 	$(BIN)/python benchmarks/bench_lan.py
 	$(BIN)/python benchmarks/bench_localization.py
+	$(BIN)/python benchmarks/bench_heat_blur.py
 	$(BIN)/python benchmarks/bench_dag.py
 
 # Outputs of the default config (results/; another config's root is its results_dir, e.g. results-reference/).

@@ -92,7 +92,8 @@ def test_explanation_cache_contract(project):
     files = sorted((d / "results/explanations").rglob("*.parquet"))
     # every explainer of every attack of every model for all papers; the LAN only where a model has one
     expected = sum(
-        sum(1 for a in cfg["attacks"].values() if m["dataset"] in a.get("datasets", [m["dataset"]]))
+        sum(1 for a in cfg["attacks"].values() if m["dataset"] in a.get("datasets", [m["dataset"]])
+            and a.get("stages", "all") == "all")
         * sum(1 for e in cfg["explainers"].values() if (e["method"] != "lan" or name in cfg["lan_detection"]["models"])
               and e.get("stages", "all") == "all")
         for name, m in cfg["models"].items() if m.get("stages", "all") == "all")
@@ -160,8 +161,8 @@ def test_changing_one_eps_reruns_that_attack_only(project):
     touched = {w for w in wcs if "attack=" in w}
     assert touched and all("attack=fgsm_linf" in w for w in touched)
     assert not any("imagenet" in w for w in touched)
-    assert sorted(set(jobs)) == ["attack", "detect", "endtoend", "explain", "explain_lan", "figure", "lan_detect",
-                                 "lan_interpretations", "rectify", "rectify_grid", "summary", "tables"]
+    assert sorted(set(jobs)) == ["attack", "detect", "endtoend", "explain", "explain_lan", "figure", "heat_blur",
+                                 "lan_detect", "lan_interpretations", "rectify", "rectify_grid", "summary", "tables"]
     assert "table=saito2020_table1" in wcs and "table=kao2021_table1" not in wcs
     assert all("attack=fgsm_linf" in w for w in wcs if "explainer=" in w)
 
@@ -419,7 +420,8 @@ def test_brama_heat_blur_rules_tables_and_figures(project):
     d, cfg = project
     hb = cfg["heat_and_blur"]
     t = pd.read_csv(d / "results/tables/brama2020_table.csv")
-    expected = {("mnist", "mnist_cnn", a) for a in hb["attacks"]} | {("imagenet", "effnet_lite0", "fgsm_linf")}
+    pairs = [(m["dataset"], name) for name, m in cfg["models"].items() if m.get("stages", "all") == "all"]
+    expected = {(ds, m, a) for ds, m in pairs for a in hb["attacks"] if ds in cfg["attacks"][a].get("datasets", [ds])}
     assert set(zip(t.dataset, t.model, t.attack)) == expected
     assert (t.adversarial_top1 == 0).all()                       # successful adversarial examples only
     assert t.control_ndcg1.between(0, 1).all() and t.cleaned_ndcg1.between(0, 1).all()
