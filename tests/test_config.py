@@ -69,8 +69,8 @@ def test_overlay_adds_cifar10():
          "explainers.extra.stages = 'localization': 'extra' is not in localization.explainers"),
         (lambda c: c["localization"].update(models=[]), "tables: goepfert2019_table1 needs localization.models"),
         (lambda c: c["attacks"]["lbfgs_targeted"].update(target="untargeted"), "lbfgs is a targeted attack"),
-        (lambda c: c["heat_and_blur"].update(attacks=["boundary"]), "heat_and_blur.attacks: 'boundary' is not a configured attack"),
-        (lambda c: c["heat_and_blur"].update(attacks=["cw_l2"]),
+        (lambda c: c["heat_and_blur"].update(attacks=["hopskip"]), "heat_and_blur.attacks: 'hopskip' is not a configured attack"),
+        (lambda c: c["heat_and_blur"].update(attacks=["cw_l2", "boundary", "lbfgs_targeted"]),
          "attacks.cw_l2_targeted.stages = 'heat_and_blur': 'cw_l2_targeted' is not in heat_and_blur.attacks"),
         (lambda c: c["heat_and_blur"]["per_dataset"]["imagenet"].update(sigmaa=1), "heat_and_blur.per_dataset.imagenet: unknown key 'sigmaa'"),
         (lambda c: c["rectifiers"]["heat_and_blur"].update(k_std=-1), "rectifiers.heat_and_blur.k_std = -1"),
@@ -150,7 +150,7 @@ def test_brama_axes_of_the_default():
     """Heat and Blur on every model's CW / targeted CW / L-BFGS; L-BFGS capped at its own n_eval; the
     heat_and_blur-only attacks are attacked but not explained; per-data-set adaptive budgets."""
     cfg = xcfg.validate(default())
-    assert {a for _, _, a in xcfg.heat_blur_jobs(cfg)} == {"cw_l2", "cw_l2_targeted", "lbfgs_targeted"}
+    assert {a for _, _, a in xcfg.heat_blur_jobs(cfg)} == {"cw_l2", "cw_l2_targeted", "lbfgs_targeted", "boundary"}
     assert xcfg.attack_n_eval(cfg, "lbfgs_targeted", "mnist", "mnist_cnn") == 40
     assert xcfg.attack_n_eval(cfg, "lbfgs_targeted", "imagenet", "effnet_lite0") == 4
     assert xcfg.attack_n_eval(cfg, "fgsm_linf", "mnist", "mnist_cnn") == cfg["datasets"]["mnist"]["n_eval"]

@@ -143,3 +143,20 @@ def test_pgd_through_the_defense_beats_the_papers_adaptive_attack(mnist_model, m
     assert survives(alg2) < survives(bpda)
     for p in mnist_model.parameters():
         p.requires_grad_(True)
+
+
+def test_boundary_attack_is_adversarial_and_walks_towards_the_image(mnist_model, mnist_small):
+    """foolbox's Boundary attack on 8 real digits: every result is misclassified, and more steps give a smaller
+    perturbation."""
+    from xaiadv.attacks.boundary import attack
+
+    _, _, x, y = mnist_small
+    x, y = x[:8], y[:8]
+    torch.manual_seed(0)   # foolbox draws its noise from torch's global generator: the same starting points
+    short = attack(mnist_model, x, y, steps=20, init_directions=50, init_steps=50)
+    torch.manual_seed(0)
+    long = attack(mnist_model, x, y, steps=300, init_directions=50, init_steps=50)
+    with torch.no_grad():
+        assert (mnist_model(long).argmax(1) != y).all() and (mnist_model(short).argmax(1) != y).all()
+    assert ((long - x) ** 2).mean() < ((short - x) ** 2).mean()
+    assert long.min() >= 0 and long.max() <= 1

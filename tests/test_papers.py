@@ -74,7 +74,7 @@ def test_brama_transcription():
     """Brama & Grinshpoun state numbers in the text only (§5.1-5.2): top-1 of AEs 0, NDCG ~0 (targeted) / ~0.5
     (untargeted), adaptive success < 1%."""
     df = papers.load("brama2020")
-    assert len(df) == 7 and set(df.dataset) == {"imagenet"}
+    assert len(df) == 9 and set(df.dataset) == {"imagenet"}
     assert papers.lookup(df, "table", "imagenet", "adv_ndcg1", "cw_l2").value == pytest.approx(0.5)
     assert papers.lookup(df, "table", "imagenet", "adv_ndcg1", "lbfgs_targeted").value == 0.0
     p = papers.lookup(df, "adaptive", "imagenet", "defended_success", "algorithm2")

@@ -197,11 +197,11 @@ def test_paper_config_dry_run_builds_the_full_dag(tmp_path):
     # 3 data sets; 6 models for every paper + Nguyen's 3 (CIFAR-10 AlexNet, its VGG-like and MNIST's transfer
     # sources); 13 attacks x 6 models + jsma on mnist and cifar10; Nguyen's 3 attacks on its 3 own models
     assert counts["prepare_dataset"] == "3" and counts["train_classifier"] == "9"
-    # + Brama's targeted CW and L-BFGS on every model, not explained (stages: heat_and_blur)
-    assert counts["attack"] == str(13 * 6 + 2 + 3 * 3 + 2 * 6) and counts["explain"] == str(13 * 6 + 2)
+    # + Brama's targeted CW, L-BFGS and Boundary on every model, not explained (stages: heat_and_blur)
+    assert counts["attack"] == str(13 * 6 + 2 + 3 * 3 + 3 * 6) and counts["explain"] == str(13 * 6 + 2)
     assert counts["tables"] == "16" and counts["figure"] == "8" and counts["summary"] == "1"
-    # Brama: Heat and Blur on VGG19's three attacks, one adaptive job
-    assert counts["heat_blur"] == "3" and counts["heat_blur_adaptive"] == "1"
+    # Brama: Heat and Blur on VGG19's four attacks, one adaptive job
+    assert counts["heat_blur"] == "4" and counts["heat_blur_adaptive"] == "1"
     # Göpfert: Inception-v3 attacked on its segments once, its 3 + 4 explainers, one score job
     assert counts["localize_attack"] == counts["localize_score"] == "1" and counts["localize_explain"] == "8"
     # Nguyen: a LAN and an f2 per f1 (MNIST CNN, CIFAR-10 AlexNet); 3 attacks x (f1 + transfer source) each

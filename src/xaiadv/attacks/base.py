@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-METHODS = ("fgsm", "bim", "pgd", "cw", "jsma", "bim_accumulated", "lbfgs")
+METHODS = ("fgsm", "bim", "pgd", "cw", "jsma", "bim_accumulated", "lbfgs", "boundary")
 
 
 def source_file(method: str) -> Path:
