@@ -10,7 +10,8 @@ rule rectify:
         adv=R("attacks/{dataset}/{model}/{attack}.safetensors"),
         denoisers=lambda wc: list(denoisers(wc.dataset).values()),
         code=code("stages/rectify.py", "stages/_attacked.py", "rectifiers/__init__.py", "rectifiers/base.py", "rectifiers/filters.py",
-                  "stats.py", *sorted({f"rectifiers/{r['method']}.py" for r in config["rectifiers"].values()})),
+                  "stats.py", "metrics/ndcg.py", *sorted({f"rectifiers/{r['method']}.py" for r in config["rectifiers"].values()}),
+                  *(["explainers/lrp.py"] if any(r["method"] == "heat_and_blur" for r in config["rectifiers"].values()) else [])),
     params:
         rectifiers=lambda wc: as_json(xcfg.rectifier_specs(config, wc.dataset)),
         denoisers=lambda wc: as_json(denoisers(wc.dataset)),

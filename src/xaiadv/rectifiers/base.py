@@ -40,11 +40,15 @@ def rectify(model, x: torch.Tensor, label: torch.Tensor, spec: dict, *, seed: in
 
 
 @torch.no_grad()
-def predict(model, xs: torch.Tensor, batch: int = 256) -> torch.Tensor:
-    """Labels of (R, N, C, H, W) images: (R, N) int64."""
+def predict(model, xs: torch.Tensor, batch: int = 256, with_logits: bool = False):
+    """Labels of (R, N, C, H, W) images: (R, N) int64; with ``with_logits`` also their logits averaged over the R
+    repeats, (N, classes) float32 (for NDCG, Brama & Grinshpoun 2020)."""
     flat = xs.reshape(-1, *xs.shape[2:])
-    out = torch.cat([model(flat[i:i + batch]).argmax(1) for i in range(0, len(flat), batch)])
-    return out.view(xs.shape[0], xs.shape[1]).cpu()
+    logits = torch.cat([model(flat[i:i + batch]) for i in range(0, len(flat), batch)])
+    pred = logits.argmax(1).view(xs.shape[0], xs.shape[1]).cpu()
+    if not with_logits:
+        return pred
+    return pred, logits.view(xs.shape[0], xs.shape[1], -1).mean(0).float().cpu()
 
 
 def vote(pred: torch.Tensor, num_classes: int) -> torch.Tensor:
@@ -59,16 +63,20 @@ def evaluate(model, x: torch.Tensor, label: torch.Tensor, y: torch.Tensor, spec:
     """Rectify ``x`` in batches and score it against the true labels ``y``.
 
     Returns {"hits": bool (N,) (voted label == y, or for "mean" methods the per-repeat hits (R, N)),
-    "pred": (N,) or (R, N) labels, "aggregate": "vote" | "mean"}.
+    "pred": (N,) or (R, N) labels, "aggregate": "vote" | "mean", "logits": (N, classes) the rectified images'
+    logits averaged over repeats}.
     """
     agg = AGGREGATE[spec["method"]]
-    preds = []
+    preds, logits = [], []
     for i in tqdm(range(0, len(x), batch_size), desc=f"rectify {spec['method']}", mininterval=5, disable=not progress):
         xb = x[i:i + batch_size].to(device)
         xs = rectify(model, xb, label[i:i + batch_size].to(device), spec, seed=seed + i, extra=extra)
-        preds.append(predict(model, xs))
+        p, lg = predict(model, xs, with_logits=True)
+        preds.append(p)
+        logits.append(lg)
     pred = torch.cat(preds, 1) if preds else torch.zeros(1, 0, dtype=torch.long)
+    logits = torch.cat(logits) if logits else torch.zeros(0, 1)
     if agg == "vote":
         voted = vote(pred, int(pred.max()) + 1 if pred.numel() else 1)  # labels above the largest seen get no votes
-        return {"hits": voted == y, "pred": voted, "aggregate": agg}
-    return {"hits": pred == y[None], "pred": pred, "aggregate": agg}
+        return {"hits": voted == y, "pred": voted, "aggregate": agg, "logits": logits}
+    return {"hits": pred == y[None], "pred": pred, "aggregate": agg, "logits": logits}

@@ -32,6 +32,18 @@ def per_image(res: dict) -> list[float]:
     return (hits if res["aggregate"] == "vote" else hits.mean(0)).tolist()
 
 
+def ndcg(benign_logits, res: dict, seed: int, ks=(1, 5)) -> dict:
+    """Beyond Kao et al.: mean NDCG@k (Brama & Grinshpoun 2020, Eq. 3-7) of the rectified images' predictions
+    (logits averaged over repeats) against the benign images', with bootstrap intervals; {"1": {...}, "5": {...}}."""
+    from ..metrics.ndcg import ndcg_at
+    from ..stats import mean_ci
+
+    if len(benign_logits) == 0:
+        return {str(k): mean_ci([], seed=seed) for k in ks}
+    nd = ndcg_at(benign_logits.numpy(), res["logits"].numpy(), ks)
+    return {str(k): mean_ci(nd[:, i], seed=seed) for i, k in enumerate(ks)}
+
+
 def run(a) -> None:
     timer = runtime.Timer()
     with timer("load"):
@@ -43,6 +55,11 @@ def run(a) -> None:
         c = chosen(x, adv, a.n_rectify)
         x_adv, x_clean, y, label_adv, label_clean = c["x_adv"], c["x_clean"], c["y"], c["label_adv"], c["label_clean"]
         sel = c["index"]
+        import torch
+
+        with torch.no_grad():  # the benign images' logits: NDCG's graded relevance
+            benign_logits = torch.cat([model(x_clean[i:i + a.batch_size].to(device)).float().cpu()
+                                       for i in range(0, len(x_clean), a.batch_size)]) if len(x_clean) else torch.zeros(0, 1)
         print(f"{a.attack}: rectifying {len(sel)} of {c['n_successful']} successful adversarial examples", file=sys.stderr)
     for out in a.outputs:
         name, spec = spec_for_output(out, a.rectifiers, "rectifier")
@@ -70,6 +87,8 @@ def run(a) -> None:
             write_json(out, {"dataset": a.dataset, "model": a.model, "attack": a.attack, "rectifier": name, "spec": spec,
                              "method": spec["method"], "aggregate": r_adv["aggregate"],
                              "adversarial": score(r_adv, a.seed), "clean": score(r_clean, a.seed),
+                             "ndcg": {"adversarial": ndcg(benign_logits, r_adv, a.seed),
+                                      "clean": ndcg(benign_logits, r_clean, a.seed)},
                              "n_successful": c["n_successful"], "code": source_file(spec["method"]).name,
                              # per image (test-split index): rectified to the true label (a rate over repeats
                              # for "mean" rectifiers), for the end-to-end evaluation behind a detector

@@ -57,7 +57,11 @@ def table2(rectify_files: dict[tuple[str, str, str, str], str], csv_path, md_pat
         adv, clean = r["adversarial"], r["clean"]
         rows.append({"dataset": dataset, "model": model, "attack": attack, "rectifier": rectifier, "method": r["method"],
                      "rectified_accuracy": adv["rate"], "ci_lo": adv["lo"], "ci_hi": adv["hi"], "n": adv["n"],
-                     "std_over_repeats": adv.get("std_over_repeats"), "clean_accuracy": clean["rate"],
+                     "std_over_repeats": adv.get("std_over_repeats"),
+                     "ndcg1": r.get("ndcg", {}).get("adversarial", {}).get("1", {}).get("mean"),
+                     "ndcg5": r.get("ndcg", {}).get("adversarial", {}).get("5", {}).get("mean"),
+                     "clean_ndcg5": r.get("ndcg", {}).get("clean", {}).get("5", {}).get("mean"),
+                     "clean_accuracy": clean["rate"],
                      "clean_lo": clean["lo"], "clean_hi": clean["hi"], "n_clean": clean["n"],
                      **paper_fields(p, adv["rate"], adv["lo"], adv["hi"], "paper_rectified_accuracy")})
     df = pd.DataFrame(rows)
@@ -81,6 +85,8 @@ def table2(rectify_files: dict[tuple[str, str, str, str], str], csv_path, md_pat
         "adversarial -> true % [95% CI]": [acc(r) for r in df.itertuples()],
         "clean kept % [95% CI]": ["skipped" if isinstance(r.skipped, str) else
                                   fmt_pct(r.clean_accuracy, r.clean_lo, r.clean_hi, r.n_clean) for r in df.itertuples()],
+        "NDCG@1 / @5 (adv.)": ["" if not isinstance(getattr(r, "ndcg1", None), float) or r.ndcg1 != r.ndcg1
+                               else f"{r.ndcg1:.2f} / {r.ndcg5:.2f}" for r in df.itertuples()],
         "n": df.n, "paper %": [fmt_paper(r, "paper_rectified_accuracy") for r in df.itertuples()]})
     notes = [
         "Rectified accuracy: fraction of the successful adversarial examples (the first n_rectify per attack) whose "
@@ -97,6 +103,9 @@ def table2(rectify_files: dict[tuple[str, str, str, str], str], csv_path, md_pat
         "whether it lies inside our 95% interval and ours - paper in points; '—' = no such cell in the paper. "
         "Their ImageNet rows are a ResNet on a 15-class Mini-ImageNet (ours: a 1,000-class model).",
         "(small n=k): a rate on fewer than 30 examples; read its interval, not its point.",
+        "NDCG@1 / @5 (beyond the paper; Brama & Grinshpoun 2020, Eq. 3-7, coverage 0.99): how much of the benign "
+        "image's top predictions the rectified adversarial example's ranking recovers (1 = all, in order).",
+        "heat_and_blur: Brama & Grinshpoun's Heat and Blur (Algorithm 1) as one more rectifier (not in Kao et al.).",
         "Why ours sit below the paper at eps 0.3: docs/results/gaps/README.md (I-GOS rectifies 85% of PGD-L-inf digits "
         "at eps 0.1, 10% at 0.3; CW-L2 99%; CAM layer, key area, I-GOS noise, objective, iterations and mask size "
         "ruled out).",
