@@ -152,7 +152,8 @@ def test_brama_axes_of_the_default():
     cfg = xcfg.validate(default())
     assert {a for _, _, a in xcfg.heat_blur_jobs(cfg)} == {"cw_l2", "cw_l2_targeted", "lbfgs_targeted", "boundary"}
     assert xcfg.attack_n_eval(cfg, "lbfgs_targeted", "mnist", "mnist_cnn") == 40
-    assert xcfg.attack_n_eval(cfg, "lbfgs_targeted", "imagenet", "effnet_lite0") == 4
+    assert xcfg.attack_n_eval(cfg, "boundary", "imagenet", "effnet_lite0") == 6
+    assert {a for d, _, a in xcfg.heat_blur_jobs(cfg) if d == "imagenet"} == {"cw_l2", "boundary"}
     assert xcfg.attack_n_eval(cfg, "fgsm_linf", "mnist", "mnist_cnn") == cfg["datasets"]["mnist"]["n_eval"]
     assert "lbfgs_targeted" in xcfg.attacks_for(cfg, "mnist") and "lbfgs_targeted" not in xcfg.explained_attacks(cfg, "mnist")
     assert xcfg.heat_blur_spec(cfg, "imagenet")["adaptive"]["eps"] == pytest.approx(0.031)
