@@ -13,7 +13,8 @@ def default():
     return yaml.safe_load((ROOT / "config.yaml").read_text())
 
 
-@pytest.mark.parametrize("name", ["config.yaml", "config/paper.yaml", "tests/config/tiny.yaml"])
+@pytest.mark.parametrize("name", ["config.yaml", "config/paper.yaml", "config/reference.yaml", "config/imagenet-sample.yaml",
+                                  "tests/config/tiny.yaml"])
 def test_shipped_configs_validate_and_get_defaults(name):
     cfg = xcfg.load(ROOT / name)
     assert cfg["resources"]["gpu"] in (0, 1)
@@ -33,6 +34,7 @@ def test_overlay_adds_cifar10():
     # Nguyen et al. on CIFAR-10: an AlexNet-style f1 and a VGG-like transfer source, on which no other stage runs
     assert ("cifar10", "cifar10_alexnet") in xcfg.lan_models(cfg)
     assert ("cifar10", "cifar10_alexnet") not in xcfg.model_pairs(cfg)
+    assert xcfg.heat_blur_spec(cfg, "cifar10")["adaptive"]["eps"] == pytest.approx(0.0314)
     assert {(s, a) for d, m, s, a in xcfg.lan_jobs(cfg) if d == "cifar10"} == {
         (s, a) for s in ("cifar10_alexnet", "cifar10_vgg") for a in ("fgsm_linf", "jsma", "cw_l2")}
     assert cfg["attacks"]["jsma"]["method"] == "jsma" and "cifar10" in cfg["attacks"]["jsma"]["datasets"]
