@@ -123,7 +123,7 @@ def test_lbfgs_reaches_its_targets_with_small_perturbations(mnist_model, mnist_s
 def test_pgd_through_the_defense_beats_the_papers_adaptive_attack(mnist_model, mnist_small):
     """On 16 real digits at eps 0.3: BPDA + EOT PGD survives Heat and Blur at least as often as plain PGD, and far
     more often than Algorithm 2 (which may only touch the few heatmap pixels)."""
-    from xaiadv.attacks.heat_blur_adaptive import _pgd, algorithm2, bpda_eot_pgd, defend
+    from xaiadv.attacks.heat_blur_adaptive import algorithm2, bpda_eot_pgd, defend, pgd
 
     _, _, x, y = mnist_small
     for p in mnist_model.parameters():
@@ -136,7 +136,7 @@ def test_pgd_through_the_defense_beats_the_papers_adaptive_attack(mnist_model, m
         with torch.no_grad():
             return (mnist_model(defend(mnist_model, xa, 1.0)).argmax(1) == target).float().mean().item()
 
-    plain = survives(_pgd(mnist_model, x, target, 0.3, 0.03, 15, x))
+    plain = survives(pgd(mnist_model, x, target, 0.3, 0.03, 15))
     bpda = bpda_eot_pgd(mnist_model, x, target, steps=15, eot=2, generator=torch.Generator().manual_seed(0), **kw)
     alg2 = algorithm2(mnist_model, x, target, sigma=1.0, steps=5, iterations=2, **kw)
     assert (bpda - x).abs().max() <= 0.3 + 1e-6 and survives(bpda) >= plain and survives(bpda) >= 0.5

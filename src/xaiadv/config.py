@@ -108,9 +108,7 @@ def _cross_check(config: dict, schema: dict) -> None:
         for name, entry in config[section].items():
             _check_per_dataset(f"{section}.{name}", entry, entry_schema)
     for name, a in config["attacks"].items():
-        for ds in a.get("datasets", []):
-            if ds not in datasets:
-                raise ConfigError(f"attacks.{name}.datasets: {ds!r} is not a configured data set; configured: {allowed_ds}")
+        _check_known(f"attacks.{name}.datasets", a.get("datasets", []), datasets, "data set")
         if a["method"] in ("fgsm", "bim", "pgd", "bim_accumulated") and "eps" not in a:
             raise ConfigError(f"attacks.{name}.eps: required for method {a['method']!r}")
         if a["method"] == "cw" and a["norm"] != "L2":
@@ -120,13 +118,8 @@ def _cross_check(config: dict, schema: dict) -> None:
         if a["method"] == "bim_accumulated" and a["norm"] != "Linf":
             raise ConfigError(f"attacks.{name}.norm = {a['norm']!r}: bim_accumulated is an L_inf attack")
     for ds_name, ds in datasets.items():
-        for n in ds.get("explain_attacks") or []:
-            if n not in config["attacks"]:
-                raise ConfigError(f"datasets.{ds_name}.explain_attacks: {n!r} is not a configured attack; "
-                                  f"configured: {', '.join(config['attacks'])}")
-    for n in config["rectification"]["attacks"]:
-        if n not in config["attacks"]:
-            raise ConfigError(f"rectification.attacks: {n!r} is not a configured attack; configured: {', '.join(config['attacks'])}")
+        _check_known(f"datasets.{ds_name}.explain_attacks", ds.get("explain_attacks") or [], config["attacks"], "attack")
+    _check_known("rectification.attacks", config["rectification"]["attacks"], config["attacks"], "attack")
     grid = config["rectification"]["grid"]
     for ds, over in [("", grid), *grid.get("per_dataset", {}).items()]:
         where = "rectification.grid" + (f".per_dataset.{ds}" if ds else "")
@@ -156,9 +149,7 @@ def _cross_check(config: dict, schema: dict) -> None:
     _check_heat_and_blur(config)
     det = config["detection"]
     for k, known in (("attacks", config["attacks"]), ("explainers", config["explainers"])):
-        for n in det[k]:
-            if n not in known:
-                raise ConfigError(f"detection.{k}: {n!r} is not a configured {k[:-1]}; configured: {', '.join(known)}")
+        _check_known(f"detection.{k}", det[k], known, k[:-1])
     wants = {"saito2020_table2", "saito2020_fig2"} & set(config["tables"])
     if wants and not (det["attacks"] and config["detectors"]):
         raise ConfigError(f"tables: {sorted(wants)[0]} needs detection.attacks and detectors")
@@ -169,12 +160,8 @@ def _cross_check(config: dict, schema: dict) -> None:
 
 def _check_heat_and_blur(config: dict) -> None:
     hb = config["heat_and_blur"]
-    for a in hb["attacks"]:
-        if a not in config["attacks"]:
-            raise ConfigError(f"heat_and_blur.attacks: {a!r} is not a configured attack; configured: {', '.join(config['attacks'])}")
-    for m in hb["models"]:
-        if m not in config["models"]:
-            raise ConfigError(f"heat_and_blur.models: {m!r} is not a configured model; configured: {', '.join(config['models'])}")
+    _check_known("heat_and_blur.attacks", hb["attacks"], config["attacks"], "attack")
+    _check_known("heat_and_blur.models", hb["models"], config["models"], "model")
     for ds, over in hb.get("per_dataset", {}).items():
         bad = sorted(set(over) - {"n_images", "sigma", "sigmas", "k_std", "absolute", "first_rule", "coverage_benign",
                                   "coverage_other", "ndcg_k", "adaptive"})
@@ -194,8 +181,7 @@ def _check_heat_and_blur(config: dict) -> None:
 def _check_localization(config: dict) -> None:
     loc, models, explainers = config["localization"], config["models"], config["explainers"]
     for m in loc["models"]:
-        if m not in models:
-            raise ConfigError(f"localization.models: {m!r} is not a configured model; configured: {', '.join(models)}")
+        _check_known("localization.models", [m], models, "model")
         if models[m]["dataset"] == "mnist":
             raise ConfigError(f"localization.models: {m!r} is an MNIST model; LIME's segmentation and the "
                               f"Felzenszwalb regions need colour images (CIFAR-10, ImageNet)")
@@ -206,8 +192,7 @@ def _check_localization(config: dict) -> None:
         return
     for key in ("paper_explainers", "explainers"):
         for n in loc[key]:
-            if n not in explainers:
-                raise ConfigError(f"localization.{key}: {n!r} is not a configured explainer; configured: {', '.join(explainers)}")
+            _check_known(f"localization.{key}", [n], explainers, "explainer")
             if explainers[n]["method"] == "lan":
                 raise ConfigError(f"localization.{key}: {n!r} is a LAN mask; the localized attacks run on ImageNet models")
     if len(loc["paper_explainers"]) != 3:
@@ -220,6 +205,13 @@ def _check_localization(config: dict) -> None:
         if e.get("stages") == "localization" and n not in localization_explainers(config):
             raise ConfigError(f"explainers.{n}.stages = 'localization': {n!r} is not in localization.explainers or "
                               f"localization.paper_explainers, so nothing would compute it")
+
+
+def _check_known(where: str, names, known, kind: str) -> None:
+    """Each of ``names`` is a key of ``known``; else one line naming ``where``, the name and what is configured."""
+    for n in names:
+        if n not in known:
+            raise ConfigError(f"{where}: {n!r} is not a configured {kind}; configured: {', '.join(known)}")
 
 
 def _check_per_dataset(where: str, entry: dict, entry_schema: dict) -> None:
@@ -235,8 +227,7 @@ def _check_per_dataset(where: str, entry: dict, entry_schema: dict) -> None:
 def _check_lan(config: dict, schema: dict) -> None:
     ld, models = config["lan_detection"], config["models"]
     for m in ld["models"]:
-        if m not in models:
-            raise ConfigError(f"lan_detection.models: {m!r} is not a configured model; configured: {', '.join(models)}")
+        _check_known("lan_detection.models", [m], models, "model")
         if models[m]["dataset"] == "imagenet":
             raise ConfigError(f"lan_detection.models: {m!r} is an ImageNet model; the LAN is a fully connected "
                               f"net on the whole image (MNIST / CIFAR-10 sizes)")
@@ -253,17 +244,13 @@ def _check_lan(config: dict, schema: dict) -> None:
         if m.get("stages") == "lan_detection" and name not in used:
             raise ConfigError(f"models.{name}.stages = 'lan_detection': {name!r} is neither in lan_detection.models "
                               f"nor a lan_detection.transfer source, so nothing would run on it")
-    for a in ld["attacks"]:
-        if a not in config["attacks"]:
-            raise ConfigError(f"lan_detection.attacks: {a!r} is not a configured attack; configured: {', '.join(config['attacks'])}")
+    _check_known("lan_detection.attacks", ld["attacks"], config["attacks"], "attack")
     for section in ("lan", "mask_classifier", "adaptive"):
         _check_per_dataset(f"lan_detection.{section}", ld[section],
                            schema["properties"]["lan_detection"]["properties"][section])
     allowed = ("saliency", "integrated_gradients", "guided_backprop", "grad_cam", "lan", "input_pixels")
     for n in ld["interpretations"]["explainers"]:
-        if n not in config["explainers"]:
-            raise ConfigError(f"lan_detection.interpretations.explainers: {n!r} is not a configured explainer; "
-                              f"configured: {', '.join(config['explainers'])}")
+        _check_known("lan_detection.interpretations.explainers", [n], config["explainers"], "explainer")
         if config["explainers"][n]["method"] not in allowed:
             raise ConfigError(f"lan_detection.interpretations.explainers: {n!r} has method "
                               f"{config['explainers'][n]['method']!r}; allowed: {', '.join(allowed)}")

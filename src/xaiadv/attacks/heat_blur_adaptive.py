@@ -30,13 +30,21 @@ def defend(model, x: torch.Tensor, sigma: float, k_std: float = 2.0, absolute: b
     return heat_and_blur(x, mask, sigma).detach()
 
 
-def _pgd(model, x, target, eps, alpha, steps, x_orig):
-    xa = x.clone()
+def _step(xa, grad, x_orig, eps: float, alpha: float) -> torch.Tensor:
+    """One targeted signed-gradient step of ``alpha``, projected to the L_inf ball ``eps`` around ``x_orig`` and [0, 1]."""
+    xa = xa.detach() - alpha * grad.sign()
+    return torch.min(torch.max(xa, x_orig - eps), x_orig + eps).clamp(0, 1)
+
+
+def pgd(model, x, target, eps: float, alpha: float, steps: int, x_orig=None) -> torch.Tensor:
+    """Targeted L_inf PGD on the undefended model from ``x`` (no random start), projected around ``x_orig``
+    (default ``x``): the plain baseline and Algorithm 2's inner attack. Returns (N, C, H, W)."""
+    x_orig = x.detach() if x_orig is None else x_orig
+    xa = x.detach().clone()
     for _ in range(steps):
         xa.requires_grad_(True)
         (g,) = torch.autograd.grad(F.cross_entropy(model(xa), target), xa)
-        xa = (xa.detach() - alpha * g.sign())
-        xa = torch.min(torch.max(xa, x_orig - eps), x_orig + eps).clamp(0, 1)
+        xa = _step(xa, g, x_orig, eps, alpha)
     return xa.detach()
 
 
@@ -48,7 +56,7 @@ def algorithm2(model, x, target, *, sigma: float, eps: float, alpha: float, step
     temp = x_orig.clone()
     done = torch.zeros(len(x), dtype=torch.bool, device=x.device)
     for _ in range(iterations):
-        adv = _pgd(model, temp, target, eps, alpha, steps, x_orig)
+        adv = pgd(model, temp, target, eps, alpha, steps, x_orig)
         with torch.no_grad():
             label = model(temp).argmax(1)
         mask = heatmap_mask(lrp(model, temp, label, first_rule=first_rule), k_std, absolute).expand_as(temp)
@@ -78,6 +86,5 @@ def bpda_eot_pgd(model, x, target, *, eps: float, alpha: float, steps: int, sigm
             s = float(lo + (hi - lo) * torch.rand((), generator=generator))
             loss = loss + F.cross_entropy(model(torch.where(mask, xa, blur(xa, s))), target)
         (g,) = torch.autograd.grad(loss / eot, xa)
-        xa = xa.detach() - alpha * g.sign()
-        xa = torch.min(torch.max(xa, x_orig - eps), x_orig + eps).clamp(0, 1)
+        xa = _step(xa, g, x_orig, eps, alpha)
     return xa.detach()

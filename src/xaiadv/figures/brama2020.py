@@ -5,31 +5,37 @@ from __future__ import annotations
 from . import save_png
 
 
-def _load(items: dict):
-    from ..io import read_json
-
-    return {k: read_json(p) for k, p in items.items()}
-
-
-def fig4(items: dict, out_png):
-    """``items``: {(dataset, model, attack): heat_blur JSON}. One panel per job: over sigma, the accuracy of
-    benign images after Heat and Blur, the adversarial examples' true label and (targeted) target label after it,
-    and the mean l_inf distance of the cleaned adversarial example from the benign image (right axis; 0.031 marked)."""
+def _panels(items: dict, out_png, width: float, height: float):
+    """The jobs' JSON files read, and a grid of up to 3 panels per row for them (unused panels hidden):
+    ``(runs, fig, axes)``; None (after writing a blank figure) when there is no job."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    runs = _load(items)
+    from ..io import read_json
+
+    runs = {k: read_json(p) for k, p in items.items()}
     if not runs:
         save_png(None, out_png, empty="no Heat and Blur jobs")
         return None
     n = len(runs)
     cols = min(n, 3)
     rows = (n + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.8 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
     for ax in axes.flat[n:]:
         ax.axis("off")
+    return runs, fig, axes
+
+
+def fig4(items: dict, out_png):
+    """``items``: {(dataset, model, attack): heat_blur JSON}. One panel per job: over sigma, the accuracy of
+    benign images after Heat and Blur, the adversarial examples' true label and (targeted) target label after it,
+    and the mean l_inf distance of the cleaned adversarial example from the benign image (right axis; 0.031 marked)."""
+    grid = _panels(items, out_png, 5.2, 3.8)
+    if grid is None:
+        return None
+    runs, fig, axes = grid
     for ax, ((d, m, a), r) in zip(axes.flat, runs.items()):
         sw = r["sweep"]
         s = [p["sigma"] for p in sw]
@@ -57,21 +63,10 @@ def fig4(items: dict, out_png):
 def fig5(items: dict, out_png):
     """``items`` as :func:`fig4`. One panel per job: mean NDCG@k (k = 1..5) with 95% intervals for Adv, Cleaned and
     Control; their top-1 accuracy in the legend."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    runs = _load(items)
-    if not runs:
-        save_png(None, out_png, empty="no Heat and Blur jobs")
+    grid = _panels(items, out_png, 5.0, 3.6)
+    if grid is None:
         return None
-    n = len(runs)
-    cols = min(n, 3)
-    rows = (n + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.6 * rows), squeeze=False)
-    for ax in axes.flat[n:]:
-        ax.axis("off")
+    runs, fig, axes = grid
     style = {"adversarial": ("Adv", "tab:red", "o"), "cleaned": ("Cleaned", "tab:blue", "s"),
              "control": ("Control", "tab:green", "^")}
     for ax, ((d, m, a), r) in zip(axes.flat, runs.items()):

@@ -35,8 +35,9 @@ def spec_for_output(out: str, specs: dict, kind: str) -> tuple[str, dict]:
 def chosen(x, adv: dict, n_rectify: int) -> dict:
     """The images a rectify job works on: the first ``n_rectify`` (0: all) successful adversarial examples of
     the attack job's tensors ``adv`` and their clean versions from the test images ``x`` (N, C, H, W).
-    Returns {"x_adv", "x_clean" (n, C, H, W) in [0, 1], "y", "label_adv", "label_clean", "index" (n,) int64
-    (test-split indices), "sample_id" (n,) (data-set ids, as in the explanation cache), "n_successful"}."""
+    Returns {"x_adv", "x_clean" (n, C, H, W) in [0, 1], "y", "label_adv", "label_clean", "target" (-1 when
+    untargeted), "index" (n,) int64 (test-split indices), "sample_id" (n,) (data-set ids, as in the explanation
+    cache), "n_successful"}."""
     import torch
 
     ok = adv["success"].bool()
@@ -44,6 +45,7 @@ def chosen(x, adv: dict, n_rectify: int) -> dict:
     if n_rectify:
         sel = sel[:n_rectify]
     return {"x_adv": adv["x_adv"][sel], "x_clean": x[adv["index"][sel]], "y": adv["y"][sel],
-            "label_adv": adv["pred_adv"][sel], "label_clean": adv["pred_clean"][sel], "index": adv["index"][sel],
+            "label_adv": adv["pred_adv"][sel], "label_clean": adv["pred_clean"][sel], "target": adv["target"][sel],
+            "index": adv["index"][sel],
             "sample_id": adv["ids"][sel],
             "n_successful": int(ok.sum())}

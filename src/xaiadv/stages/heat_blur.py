@@ -26,7 +26,7 @@ def run(a) -> None:
         c = chosen(x, adv, a.n_images)
         spec = a.spec
         xa, xc, y = c["x_adv"].to(device), c["x_clean"].to(device), c["y"].to(device)
-        target = adv["target"][torch.nonzero(adv["success"].bool()).flatten()[:len(y)]].to(device)
+        target = c["target"].to(device)
         targeted = bool((target >= 0).all()) and len(target) > 0
         print(f"{a.attack}: {len(y)} of {c['n_successful']} successful adversarial examples", file=sys.stderr)
     with timer("compute"):

@@ -16,8 +16,7 @@ def run(a) -> None:
         import torch
 
         from ..attacks.base import make_targets
-        from ..attacks.heat_blur_adaptive import algorithm2, bpda_eot_pgd, defend
-        from ..attacks.heat_blur_adaptive import _pgd as pgd
+        from ..attacks.heat_blur_adaptive import algorithm2, bpda_eot_pgd, defend, pgd
         from ..data import load_split
         from ..io import write_json
         from ..models import load_model
@@ -40,34 +39,34 @@ def run(a) -> None:
         r = lambda v: rate_ci(np.asarray(v, dtype=float), seed=a.seed)  # noqa: E731
         bs = 16
 
-        def batched(fn, **kw):
-            return torch.cat([fn(model, xs[i:i + bs], target[i:i + bs], **kw) for i in range(0, len(xs), bs)]) \
-                if len(xs) else xs
+        def chunks(fn, *tensors):
+            """``fn`` on batches of ``bs`` of ``tensors`` (the images first), concatenated."""
+            return torch.cat([fn(*(t[i:i + bs] for t in tensors)) for i in range(0, len(tensors[0]), bs)]) \
+                if len(tensors[0]) else tensors[0]
+
+        def labels(imgs):
+            with torch.no_grad():
+                return chunks(lambda b: model(b).argmax(1), imgs) if len(imgs) else ys
 
         def judge(xa):
-            d = torch.cat([defend(model, xa[i:i + bs], spec["sigma"], **hb) for i in range(0, len(xa), bs)]) \
-                if len(xa) else xa
-            with torch.no_grad():
-                pu = torch.cat([model(xa[i:i + bs]).argmax(1) for i in range(0, len(xa), bs)]) if len(xa) else ys
-                pd = torch.cat([model(d[i:i + bs]).argmax(1) for i in range(0, len(d), bs)]) if len(d) else ys
+            pu, pd = labels(xa), labels(chunks(lambda b: defend(model, b, spec["sigma"], **hb), xa))
             return {"undefended_target": r((pu == target).cpu()), "defended_target": r((pd == target).cpu()),
                     "defended_wrong": r((pd != ys).cpu()),
                     "linf": float((xa - xs).abs().flatten(1).amax(1).mean()) if len(xs) else float("nan")}
 
         res = {"dataset": a.dataset, "model": a.model, "spec": spec, "n": len(ys)}
-        dc = torch.cat([defend(model, xs[i:i + bs], spec["sigma"], **hb) for i in range(0, len(xs), bs)]) \
-            if len(xs) else xs
-        with torch.no_grad():
-            res["clean_accuracy_defended"] = r((torch.cat([model(dc[i:i + bs]).argmax(1) for i in range(0, len(dc), bs)])
-                                                == ys).cpu()) if len(xs) else r([])
+        dc = chunks(lambda b: defend(model, b, spec["sigma"], **hb), xs)
+        res["clean_accuracy_defended"] = r((labels(dc) == ys).cpu()) if len(xs) else r([])
         eps, alpha, steps = spec["eps"], spec["alpha"], spec["steps"]
+        gen = torch.Generator().manual_seed(a.seed)
         attacks = {
-            "pgd": lambda: batched(lambda m, xb, tb: pgd(m, xb, tb, eps, alpha, steps, xb)),
-            "algorithm2": lambda: batched(algorithm2, sigma=spec["sigma"], eps=eps, alpha=alpha,
-                                          steps=spec["inner_steps"], iterations=spec["iterations"], **hb),
-            "bpda_eot": lambda: batched(bpda_eot_pgd, eps=eps, alpha=alpha, steps=steps,
-                                        sigma_range=tuple(spec["sigma_range"]), eot=spec["eot"], **hb,
-                                        generator=torch.Generator().manual_seed(a.seed)),
+            "pgd": lambda: chunks(lambda xb, tb: pgd(model, xb, tb, eps, alpha, steps), xs, target),
+            "algorithm2": lambda: chunks(lambda xb, tb: algorithm2(
+                model, xb, tb, sigma=spec["sigma"], eps=eps, alpha=alpha, steps=spec["inner_steps"],
+                iterations=spec["iterations"], **hb), xs, target),
+            "bpda_eot": lambda: chunks(lambda xb, tb: bpda_eot_pgd(
+                model, xb, tb, eps=eps, alpha=alpha, steps=steps, sigma_range=tuple(spec["sigma_range"]),
+                eot=spec["eot"], **hb, generator=gen), xs, target),
         }
         for name, fn in attacks.items():
             res[name] = judge(fn())

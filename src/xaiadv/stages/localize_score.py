@@ -35,13 +35,14 @@ def run(a) -> None:
         rng = np.random.default_rng(a.seed)
         rows, points = [], []
         for k in range(len(region)):
-            sizes = M.partial_union_sizes(M.superpixel_ranking(maps[a.lime][k], a.max_superpixels))
+            ranked = M.superpixel_ranking(maps[a.lime][k], a.max_superpixels)
+            sizes = M.partial_union_sizes(ranked)
             c = region[k]
             base = {"example": k, "image": int(t["image"][k]), "segment": int(t["segment"][k]),
                     "region_size": int(c.sum())}
             cands = {name: M.top_k_masks(m[k], sizes, rng) for name, m in maps.items() if name != a.lime}
-            cands[a.lime] = np.stack([m for m in np.cumsum(M.superpixel_ranking(maps[a.lime][k], a.max_superpixels),
-                                                            axis=0).astype(bool)]) if len(sizes) else np.zeros((0, *c.shape), bool)
+            # LIME's explanation of size n: the union of its n best superpixels (cumulative OR)
+            cands[a.lime] = np.cumsum(ranked, axis=0).astype(bool) if ranked else np.zeros((0, *c.shape), bool)
             cands["random"] = M.top_k_masks(rng.random(c.shape), sizes)
             for name, p in cands.items():
                 jac, ham = M.jaccard(p, c), M.hamming_likeness(p, c)

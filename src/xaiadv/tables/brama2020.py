@@ -8,7 +8,7 @@ import pandas as pd
 
 from .. import papers
 from ..io import read_json
-from .render import fmt_paper, fmt_pct, paper_fields, write_table
+from .render import fmt_mean_cols, fmt_paper, fmt_pct, paper_fields, write_table
 
 PAPER_DATASET = "imagenet"
 GROUPS = ("adversarial", "cleaned", "control")
@@ -25,12 +25,6 @@ NOTES = [
     "the [0, 1] scale (||x' - x||^2 / n; RMS 0.141); our attacks minimise the perturbation instead of stopping at a "
     "threshold, and 'perturbation MSE' is what they reached.",
 ]
-
-
-def _fmt_mean(d: dict, digits: int = 3) -> str:
-    if not d or d["mean"] != d["mean"]:
-        return "—"
-    return f"{d['mean']:.{digits}f} [{d['lo']:.{digits}f}, {d['hi']:.{digits}f}]"
 
 
 def _paper(printed, table, dataset, metric, attack, ours, lo, hi, prefix):
@@ -83,10 +77,8 @@ def table(files: dict, csv_path, md_path, k: int = 5) -> pd.DataFrame:
         for g, label in zip(GROUPS, ("Adv", "Cleaned", "Control")):
             cols[f"{label} top-1 %"] = [fmt_pct(getattr(r, f"{g}_top1"), getattr(r, f"{g}_top1_lo"),
                                                 getattr(r, f"{g}_top1_hi"), r.n) for r in df.itertuples()]
-            cols[f"{label} NDCG@1"] = [_fmt_mean({"mean": getattr(r, f"{g}_ndcg1"), "lo": getattr(r, f"{g}_ndcg1_lo"),
-                                                  "hi": getattr(r, f"{g}_ndcg1_hi")}) for r in df.itertuples()]
-            cols[f"{label} NDCG@{k}"] = [_fmt_mean({"mean": getattr(r, f"{g}_ndcg{k}"), "lo": getattr(r, f"{g}_ndcg{k}_lo"),
-                                                    "hi": getattr(r, f"{g}_ndcg{k}_hi")}) for r in df.itertuples()]
+            cols[f"{label} NDCG@1"] = [fmt_mean_cols(r, f"{g}_ndcg1", 3) for r in df.itertuples()]
+            cols[f"{label} NDCG@{k}"] = [fmt_mean_cols(r, f"{g}_ndcg{k}", 3) for r in df.itertuples()]
         cols["paper Adv top-1 %"] = [_fmt_paper(r, "paper_adv_top1") for r in df.itertuples()]
         cols["paper Adv NDCG@1"] = [_fmt_paper(r, "paper_adv_ndcg1", pct=False) for r in df.itertuples()]
         cols["perturbation MSE"] = [f"{v:.1e}" for v in df.mse]

@@ -15,7 +15,7 @@ from .. import papers
 from ..io import read_json
 from ..localization.metrics import ranks
 from ..stats import cluster_mean_ci, rate_ci
-from .render import SMALL_N, fmt_pct, write_table
+from .render import SMALL_N, fmt_mean_cols, fmt_pct, write_table
 
 PAPER_DATASET = "imagenet"
 # the paper's rows (metric suffix in papers/goepfert2019.csv -> label), in its order
@@ -61,12 +61,6 @@ def rank_frame(df: pd.DataFrame, explainers: list[str]) -> pd.DataFrame:
 
 def _ci_cols(prefix: str, r: dict) -> dict:
     return {prefix: r["mean"], f"{prefix}_lo": r["lo"], f"{prefix}_hi": r["hi"]}
-
-
-def _fmt_mean(v, lo, hi, digits: int = 2) -> str:
-    if v != v:
-        return "—"
-    return f"{v:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
 
 
 def _fmt_rank_paper(ours, lo, hi, paper) -> str:
@@ -131,16 +125,16 @@ def table1(files: dict, csv_path, md_path, paper_explainers: list[str] | None = 
     else:
         md = pd.DataFrame({
             "dataset": df.dataset, "model": df.model, "explainer": df.label,
-            "mean rank, Jaccard [95% CI]": [_fmt_mean(r.mean_rank_jaccard, r.mean_rank_jaccard_lo, r.mean_rank_jaccard_hi)
+            "mean rank, Jaccard [95% CI]": [fmt_mean_cols(r, "mean_rank_jaccard")
                                              if r.explainer != "random" else "(not ranked)" for r in df.itertuples()],
             "paper": [_fmt_rank_paper(r.mean_rank_jaccard, r.mean_rank_jaccard_lo, r.mean_rank_jaccard_hi, r.paper_rank_jaccard)
                       for r in df.itertuples()],
-            "mean rank, Hamming [95% CI]": [_fmt_mean(r.mean_rank_hamming, r.mean_rank_hamming_lo, r.mean_rank_hamming_hi)
+            "mean rank, Hamming [95% CI]": [fmt_mean_cols(r, "mean_rank_hamming")
                                              if r.explainer != "random" else "(not ranked)" for r in df.itertuples()],
             "paper ": [_fmt_rank_paper(r.mean_rank_hamming, r.mean_rank_hamming_lo, r.mean_rank_hamming_hi, r.paper_rank_hamming)
                        for r in df.itertuples()],
-            "mean Jaccard [95% CI]": [_fmt_mean(r.mean_jaccard, r.mean_jaccard_lo, r.mean_jaccard_hi, 3) for r in df.itertuples()],
-            "mean Hamming likeness": [_fmt_mean(r.mean_hamming, r.mean_hamming_lo, r.mean_hamming_hi, 3) for r in df.itertuples()],
+            "mean Jaccard [95% CI]": [fmt_mean_cols(r, "mean_jaccard", 3) for r in df.itertuples()],
+            "mean Hamming likeness": [fmt_mean_cols(r, "mean_hamming", 3) for r in df.itertuples()],
             "n (adv. examples)": [f"{r.n_examples}" + (f" (small n={r.n_examples})" if r.n_examples < SMALL_N else "")
                                   for r in df.itertuples()],
             "explanations": df.n_explanations,
@@ -170,12 +164,12 @@ def leaderboard(files: dict, csv_path, md_path, explainers: list[str] | None = N
         out = out.sort_values(["dataset", "model", "mean_rank_jaccard"]).reset_index(drop=True)
         md = pd.DataFrame({
             "dataset": out.dataset, "model": out.model, "explainer": out.explainer,
-            "mean rank, Jaccard [95% CI]": [_fmt_mean(r.mean_rank_jaccard, r.mean_rank_jaccard_lo, r.mean_rank_jaccard_hi)
+            "mean rank, Jaccard [95% CI]": [fmt_mean_cols(r, "mean_rank_jaccard")
                                              for r in out.itertuples()],
-            "mean rank, Hamming": [_fmt_mean(r.mean_rank_hamming, r.mean_rank_hamming_lo, r.mean_rank_hamming_hi)
+            "mean rank, Hamming": [fmt_mean_cols(r, "mean_rank_hamming")
                                    for r in out.itertuples()],
-            "mean Jaccard": [_fmt_mean(r.mean_jaccard, r.mean_jaccard_lo, r.mean_jaccard_hi, 3) for r in out.itertuples()],
-            "best Jaccard over sizes": [_fmt_mean(r.best_jaccard, r.best_jaccard_lo, r.best_jaccard_hi, 3)
+            "mean Jaccard": [fmt_mean_cols(r, "mean_jaccard", 3) for r in out.itertuples()],
+            "best Jaccard over sizes": [fmt_mean_cols(r, "best_jaccard", 3)
                                         for r in out.itertuples()],
             "pointing game % [95% CI]": [fmt_pct(r.pointing, r.pointing_lo, r.pointing_hi, r.n_examples)
                                          for r in out.itertuples()],

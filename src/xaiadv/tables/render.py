@@ -30,6 +30,19 @@ def fmt_pct(rate: float | None, lo: float | None = None, hi: float | None = None
     return s
 
 
+def fmt_mean(value: float | None, lo: float | None, hi: float | None, digits: int = 2) -> str:
+    """A mean that is not a rate (a rank, an index, an NDCG) with its interval: ``"2.58 [2.47, 2.69]"``; "—"
+    when there is no number."""
+    if not _num(value):
+        return "—"
+    return f"{value:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+
+
+def fmt_mean_cols(row, prefix: str, digits: int = 2) -> str:
+    """:func:`fmt_mean` of a table row's columns ``prefix``, ``prefix_lo`` and ``prefix_hi``."""
+    return fmt_mean(getattr(row, prefix), getattr(row, f"{prefix}_lo"), getattr(row, f"{prefix}_hi"), digits)
+
+
 def paper_fields(printed, ours: float | None, lo: float | None, hi: float | None, prefix: str = "paper") -> dict:
     """Columns comparing our rate (with its 95% interval) with a printed cell (:class:`xaiadv.papers.Printed`):
     the paper's number and spread, its citation, whether it lies inside our interval, ours - paper in points."""
