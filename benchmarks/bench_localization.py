@@ -24,10 +24,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from xaiadv.attacks.localized_bim import attack  # noqa: E402
+from xaiadv.config import method_spec  # noqa: E402
 from xaiadv.data.imagenet import load_imagenet_foolbox  # noqa: E402
 from xaiadv.explainers.lime import explain as lime_explain  # noqa: E402
 from xaiadv.localization.segments import largest_segments  # noqa: E402
 from xaiadv.models import build  # noqa: E402
+
+# LIME's parameters: the schema's defaults (the one place they live)
+LIME = {k: v for k, v in method_spec("explainers", {"method": "lime"}).items() if k != "method"}
 
 
 def forward_floor(model, x, count: int, batch: int, backward: bool) -> float:
@@ -65,11 +69,12 @@ def main():
     print(f"\nlocalized BIM ({len(xs)} image-segment pairs x {a.steps} steps, min_gain = -inf: no early stop)")
     print(f"{'batch':>6} {'attack steps/s':>15} {'fwd+bwd floor/s':>16} {'ratio':>6}")
     for batch in (8, 16):
-        attack(model, xs[:batch], torch.full((batch,), 77), regions[:batch], steps=1)  # warm-up
+        attack(model, xs[:batch], torch.full((batch,), 77), regions[:batch], alpha=1e-4, eps=1.0, steps=1, patience=10,
+               min_gain=0.0)  # warm-up
         t = time.perf_counter()
         for i in range(0, len(xs), batch):
             attack(model, xs[i:i + batch], torch.full((len(xs[i:i + batch]),), 77), regions[i:i + batch],
-                   alpha=1e-4, steps=a.steps, patience=10 ** 6, min_gain=-float("inf"))
+                   alpha=1e-4, eps=1.0, steps=a.steps, patience=10 ** 6, min_gain=-float("inf"))
         # each example: `steps` forward+backward passes plus one final forward-only check
         sps = len(xs) * a.steps / (time.perf_counter() - t)
         fl = forward_floor(model, xs, len(xs) * a.steps, batch, backward=True)
@@ -79,7 +84,7 @@ def main():
     print(f"{'batch':>6} {'samples/s':>10} {'fwd floor/s':>12} {'ratio':>6}")
     for batch in (10, 25, 50, 100):
         t = time.perf_counter()
-        lime_explain(model, x[:2], torch.tensor([0, 0]), num_samples=a.samples, lime_batch=batch, seed=0)
+        lime_explain(model, x[:2], torch.tensor([0, 0]), **{**LIME, "num_samples": a.samples, "lime_batch": batch}, seed=0)
         sps = 2 * a.samples / (time.perf_counter() - t)
         fl = forward_floor(model, x, 2 * a.samples, batch, backward=False)
         print(f"{batch:>6} {sps:>10.1f} {fl:>12.1f} {sps / fl:>6.2f}")

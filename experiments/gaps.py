@@ -93,7 +93,7 @@ def rect_rows(model, xc, xa, y, la, rectifiers, extra_by_name, **keys):
 
 def cmd_train_mnist(a):
     from xaiadv.models import build, save_model
-    from xaiadv.train import predict, train_classifier
+    from xaiadv.models.train import predict, train_classifier
 
     xtr, ytr, xte, yte = mnist()
     torch.manual_seed(0)

@@ -35,7 +35,7 @@ def mnist_small(mnist_parts):
 def mnist_model(mnist_small):
     """kao_mnist_cnn trained one epoch on 6,000 digits (~95% test accuracy)."""
     from xaiadv.models import build
-    from xaiadv.train import train_classifier
+    from xaiadv.models.train import train_classifier
 
     torch.manual_seed(0)
     torch.set_num_threads(2)
@@ -58,3 +58,23 @@ def foolbox_images():
 
     s = load_imagenet_foolbox()
     return torch.from_numpy(s.x).float() / 255, torch.from_numpy(s.y)
+
+
+METHOD_CONFIG_KEYS = {"method", "target", "datasets", "n_eval", "stages", "per_dataset", "background_size"}
+
+
+def method_kwargs(section: str, method: str, **over) -> dict:
+    """Keyword arguments of a method module's entry point (``attack``, ``explain``, ``rectify``): the defaults of
+    the method's schema (the one place they live), overridden by ``over``; without the workflow's own keys."""
+    from xaiadv.config import method_spec
+
+    spec = method_spec(section, {"method": method, **over})
+    return {k: v for k, v in spec.items() if k not in METHOD_CONFIG_KEYS}
+
+
+def schema_defaults(*path: str, **over) -> dict:
+    """The defaults of a config section of the schema (e.g. ``schema_defaults("lan_detection", "lan")``), overridden
+    by ``over``."""
+    from xaiadv.config import section_defaults
+
+    return {**section_defaults(*path), **over}

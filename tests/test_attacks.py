@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from conftest import method_kwargs
 from xaiadv.attacks import run_attack
 from xaiadv.attacks.base import make_targets
 
@@ -73,7 +74,7 @@ def test_batched_jsma_matches_torchattacks(mnist_model, clean):
 
     x, y = clean
     x, target = x[:6], (y[:6] + 1) % 10
-    ours = jsma.attack(mnist_model, x, target, theta=1.0, gamma=0.1)
+    ours = jsma.attack(mnist_model, x, target, **method_kwargs("attacks", "jsma", theta=1.0, gamma=0.1))
     atk = torchattacks.JSMA(mnist_model, theta=1.0, gamma=0.1)
     atk.set_mode_targeted_by_label(quiet=True)
     ref = atk(x, target)
@@ -100,7 +101,7 @@ def test_bim_accumulated_is_the_authors_loop(mnist_model, clean):
 
     x, y = clean
     eps, steps = 0.2, 5
-    ours = attack(mnist_model, x[:6], y[:6], eps=eps, steps=steps)
+    ours = attack(mnist_model, x[:6], y[:6], **method_kwargs("attacks", "bim_accumulated", eps=eps, steps=steps))
     for i in range(6):
         leaf = x[i:i + 1].clone().requires_grad_(True)
         adv = leaf
@@ -114,4 +115,4 @@ def test_bim_accumulated_is_the_authors_loop(mnist_model, clean):
     interior = (ours > 0) & (ours < 1)
     assert torch.allclose(d[interior & (d > 0)], torch.tensor(eps), atol=1e-6)
     with pytest.raises(ValueError, match="L_inf attack"):
-        attack(mnist_model, x[:2], y[:2], eps=1.0, norm="L2")
+        attack(mnist_model, x[:2], y[:2], eps=1.0, steps=steps, norm="L2")

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from xaiadv.endtoend import behind_detector
+from xaiadv.detectors.endtoend import behind_detector
 
 FOREST = {"method": "random_forest", "features": "flat", "n_estimators": 30}
 

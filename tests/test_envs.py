@@ -20,7 +20,10 @@ from conftest import ROOT
 
 
 def _rules():
-    """{rule: (env file, stage)} from workflow/rules/*.smk."""
+    """{rule: (env file, stage module or None)} from workflow/rules/*.smk: a rule's stage is the module its
+    script (workflow/scripts/stage.py) runs, xaiadv.stages.<stage_of(rule)>."""
+    from xaiadv.stages import stage_of
+
     out = {}
     for smk in sorted((ROOT / "workflow/rules").glob("*.smk")):
         for block in re.split(r"\n(?=rule \w+:)", smk.read_text()):
@@ -28,9 +31,12 @@ def _rules():
             if not m or m.group(1) == "all":
                 continue
             env = re.search(r'conda:\s*\n\s*"([^"]+)"', block)
-            stage = re.search(r"-m xaiadv (\w+)", block)
+            script = re.search(r'script:\s*\n\s*"([^"]+)"', block)
             assert env, f"{smk.name}: rule {m.group(1)} has no conda: env"
-            out[m.group(1)] = ((smk.parent / env.group(1)).resolve(), stage.group(1) if stage else None)
+            stage = None
+            if script and (smk.parent / script.group(1)).resolve() == ROOT / "workflow/scripts/stage.py":
+                stage = stage_of(m.group(1))
+            out[m.group(1)] = ((smk.parent / env.group(1)).resolve(), stage)
     return out
 
 
@@ -115,7 +121,15 @@ def test_every_rule_names_an_existing_env():
     assert {"prepare_dataset", "train_classifier", "attack", "explain", "detect", "tables", "figure"} <= set(rules)
     for rule, (env, stage) in rules.items():
         assert env.exists() and env in ENVS, f"rule {rule}: {env}"
-        assert stage, f"rule {rule}: no `-m xaiadv STAGE` in its shell command"
+        assert stage, f"rule {rule}: its script is not workflow/scripts/stage.py"
+        assert (ROOT / "src/xaiadv/stages" / f"{stage}.py").exists(), f"rule {rule}: no stage module {stage!r}"
+
+
+def test_no_rule_runs_a_shell_command():
+    """Every rule runs its stage through script: (no config value can reach a shell string)."""
+    for smk in sorted((ROOT / "workflow/rules").glob("*.smk")):
+        text = smk.read_text()
+        assert not re.search(r"^\s+(shell|run):", text, re.M), f"{smk.name}: a shell: or run: directive"
 
 
 def test_env_check_catches_a_missing_package(tmp_path):

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import method_kwargs, schema_defaults
 from xaiadv.metrics.ndcg import benign_grades, coverage_k, ndcg_at
 
 
@@ -63,7 +64,7 @@ def test_lrp_is_conservative_on_the_mnist_cnn(mnist_model, mnist_small):
     r = relevance(mnist_model, x, t)
     assert r.shape == x.shape and (r >= -1e-6).all()           # z+ on non-negative post-ReLU inputs
     assert r.flatten(1).sum(1) == pytest.approx(torch.ones(16), abs=1e-4)
-    assert explain(mnist_model, x, t).shape == (16, 1, 28, 28)
+    assert explain(mnist_model, x, t, first_rule="zplus").shape == (16, 1, 28, 28)
 
 
 def test_lrp_on_efficientnet_merges_batch_norm_and_restores_the_model(effnet, foolbox_images):
@@ -73,7 +74,7 @@ def test_lrp_on_efficientnet_merges_batch_norm_and_restores_the_model(effnet, fo
     x = x[:2]
     with torch.no_grad():
         before = effnet(x)
-    h = explain(effnet, x, before.argmax(1))
+    h = explain(effnet, x, before.argmax(1), first_rule="zplus")
     with torch.no_grad():
         after = effnet(x)
     assert torch.equal(before, after)                            # canonizer undone
@@ -89,10 +90,10 @@ def test_heat_and_blur_keeps_the_heatmap_pixels_and_blurs_the_rest(mnist_model, 
     _, _, x, _ = mnist_small
     x = x[:8]
     label = mnist_model(x).argmax(1)
-    mask = heatmap_mask(explain(mnist_model, x, label))
+    mask = heatmap_mask(explain(mnist_model, x, label, first_rule="zplus"))
     frac = mask.float().mean().item()
     assert 0.005 < frac < 0.10                                  # mean + 2 std: a few percent of the pixels
-    out = rectify(mnist_model, x, label, sigma=1.0)
+    out = rectify(mnist_model, x, label, **method_kwargs("rectifiers", "heat_and_blur", sigma=1.0))
     assert out.shape == (1, *x.shape)
     m = mask.expand_as(x)
     assert torch.equal(out[0][m], x[m])
@@ -110,20 +111,21 @@ def test_lbfgs_reaches_its_targets_with_small_perturbations(mnist_model, mnist_s
     _, _, x, y = mnist_small
     x, y = x[:3], y[:3]
     target = (y + 3) % 10
-    xa = attack(mnist_model, x, target, targeted=True, maxiter=30, search_steps=2)
+    kw = method_kwargs("attacks", "lbfgs", maxiter=30, search_steps=2)
+    xa = attack(mnist_model, x, target, targeted=True, **kw)
     with torch.no_grad():
         assert (mnist_model(xa).argmax(1) == target).all()
     assert xa.min() >= 0 and xa.max() <= 1
     mse = ((xa - x) ** 2).flatten(1).mean(1)
     assert (mse < 0.05).all()                                    # smaller than an FGSM step of 0.3 on every pixel
     with pytest.raises(ValueError, match="targeted"):
-        attack(mnist_model, x, y, targeted=False)
+        attack(mnist_model, x, y, targeted=False, **kw)
 
 
 def test_pgd_through_the_defense_beats_the_papers_adaptive_attack(mnist_model, mnist_small):
     """On 16 real digits at eps 0.3: BPDA + EOT PGD survives Heat and Blur at least as often as plain PGD, and far
     more often than Algorithm 2 (which may only touch the few heatmap pixels)."""
-    from xaiadv.attacks.heat_blur_adaptive import algorithm2, bpda_eot_pgd, defend, pgd
+    from xaiadv.adaptive.heat_blur import algorithm2, bpda_eot_pgd, defend, pgd
 
     _, _, x, y = mnist_small
     for p in mnist_model.parameters():
@@ -131,14 +133,16 @@ def test_pgd_through_the_defense_beats_the_papers_adaptive_attack(mnist_model, m
     x, y = x[:16], y[:16]
     target = (y + 1) % 10
     kw = dict(eps=0.3, alpha=0.03)
+    hb = {k: v for k, v in schema_defaults("heat_and_blur").items() if k in ("k_std", "absolute", "first_rule")}
 
     def survives(xa):
         with torch.no_grad():
-            return (mnist_model(defend(mnist_model, xa, 1.0)).argmax(1) == target).float().mean().item()
+            return (mnist_model(defend(mnist_model, xa, 1.0, **hb)).argmax(1) == target).float().mean().item()
 
     plain = survives(pgd(mnist_model, x, target, 0.3, 0.03, 15))
-    bpda = bpda_eot_pgd(mnist_model, x, target, steps=15, eot=2, generator=torch.Generator().manual_seed(0), **kw)
-    alg2 = algorithm2(mnist_model, x, target, sigma=1.0, steps=5, iterations=2, **kw)
+    bpda = bpda_eot_pgd(mnist_model, x, target, steps=15, eot=2, sigma_range=(0.8, 1.2), generator=torch.Generator().manual_seed(0),
+                        **kw, **hb)
+    alg2 = algorithm2(mnist_model, x, target, sigma=1.0, steps=5, iterations=2, **kw, **hb)
     assert (bpda - x).abs().max() <= 0.3 + 1e-6 and survives(bpda) >= plain and survives(bpda) >= 0.5
     assert survives(alg2) < survives(bpda)
     for p in mnist_model.parameters():
@@ -153,9 +157,9 @@ def test_boundary_attack_is_adversarial_and_walks_towards_the_image(mnist_model,
     _, _, x, y = mnist_small
     x, y = x[:8], y[:8]
     torch.manual_seed(0)   # foolbox draws its noise from torch's global generator: the same starting points
-    short = attack(mnist_model, x, y, steps=20, init_directions=50, init_steps=50)
+    short = attack(mnist_model, x, y, **method_kwargs("attacks", "boundary", steps=20, init_directions=50, init_steps=50))
     torch.manual_seed(0)
-    long = attack(mnist_model, x, y, steps=300, init_directions=50, init_steps=50)
+    long = attack(mnist_model, x, y, **method_kwargs("attacks", "boundary", steps=300, init_directions=50, init_steps=50))
     with torch.no_grad():
         assert (mnist_model(long).argmax(1) != y).all() and (mnist_model(short).argmax(1) != y).all()
     assert ((long - x) ** 2).mean() < ((short - x) ** 2).mean()

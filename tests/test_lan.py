@@ -6,7 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from xaiadv.attacks.lan_adaptive import attack as adaptive_attack
+from conftest import schema_defaults
+from xaiadv.adaptive.lan import attack as adaptive_attack
 from xaiadv.detectors.lan import auroc_ci, flags, lan_outputs, masks_of, scores, train_mask_classifier
 from xaiadv.explainers.lan import LatentAttentionNet, corrupt, explain, load_lan, save_lan, train_lan
 
@@ -17,7 +18,9 @@ def lan(mnist_small, mnist_model):
     (~60k samples: below ~50k the masks are still nearly constant)."""
     x, _, _, _ = mnist_small
     torch.manual_seed(0)
-    g, history = train_lan(mnist_model, x, beta=5.0, epochs=10, lr=3e-4, batch_size=64, progress=False)
+    kw = {k: v for k, v in schema_defaults("lan_detection", "lan", beta=5.0, epochs=10, lr=3e-4, batch_size=64).items()
+          if k != "n_train"}  # the stage's: the first n_train images
+    g, history = train_lan(mnist_model, x, **kw, progress=False)
     return g, history
 
 
@@ -25,7 +28,7 @@ def lan(mnist_small, mnist_model):
 def f2(lan, mnist_small):
     g, _ = lan
     x, y, _, _ = mnist_small
-    model, _ = train_mask_classifier(masks_of(g, x), y, epochs=3, batch_size=64)
+    model, _ = train_mask_classifier(masks_of(g, x), y, epochs=3, lr=1e-3, batch_size=64)
     return model
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import torch
 
+from conftest import method_kwargs, schema_defaults
 from xaiadv.localization import metrics as M
 from xaiadv.localization.segments import largest_segments
 
@@ -66,7 +67,8 @@ def test_localized_bim_changes_only_its_region_and_reaches_the_target(effnet, fo
     x, _ = foolbox_images
     x = x[:2]
     region = torch.from_numpy(np.stack([largest_segments(xi.numpy(), n_segments=1)[0] for xi in x]))
-    r = attack(effnet, x, torch.full((2,), 77), region, alpha=4 / 255, steps=40)
+    kw = {k: v for k, v in schema_defaults("localization", "attack", alpha=4 / 255, steps=40).items() if k != "batch_size"}
+    r = attack(effnet, x, torch.full((2,), 77), region, **kw)
     assert r["success"].all(), r["steps"]
     with torch.no_grad():
         assert (effnet(r["x_adv"]).argmax(1) == 77).all()
@@ -75,7 +77,7 @@ def test_localized_bim_changes_only_its_region_and_reaches_the_target(effnet, fo
     assert (r["x_adv"] != x)[~outside].any() and r["x_adv"].min() >= 0 and r["x_adv"].max() <= 1
     assert (r["steps"] < 40).all()   # it stopped on success
     with pytest.raises(ValueError, match="shapes"):
-        attack(effnet, x, torch.full((3,), 77), region)
+        attack(effnet, x, torch.full((3,), 77), region, **kw)
 
 
 def test_localized_bim_gives_up_when_it_stops_progressing(effnet, foolbox_images):
@@ -85,7 +87,7 @@ def test_localized_bim_gives_up_when_it_stops_progressing(effnet, foolbox_images
     x, _ = foolbox_images
     region = torch.zeros((1, 224, 224), dtype=torch.bool)
     region[0, 100, 100] = True
-    r = attack(effnet, x[:1], torch.tensor([77]), region, alpha=4 / 255, steps=50, patience=3, min_gain=0.05)
+    r = attack(effnet, x[:1], torch.tensor([77]), region, alpha=4 / 255, eps=1.0, steps=50, patience=3, min_gain=0.05)
     assert not r["success"].any() and r["stalled"].all() and r["steps"][0] < 50
 
 
@@ -93,7 +95,7 @@ def test_lime_superpixels_are_reproducible_with_a_seed(effnet, foolbox_images):
     from xaiadv.explainers.lime import explain
 
     x, y = foolbox_images
-    kw = dict(num_samples=40, lime_batch=20)
+    kw = method_kwargs("explainers", "lime", num_samples=40, lime_batch=20)
     a = explain(effnet, x[:1], y[:1], seed=3, **kw)
     b = explain(effnet, x[:1], y[:1], seed=3, **kw)
     c = explain(effnet, x[:1], y[:1], seed=4, **kw)
@@ -111,8 +113,9 @@ def test_batched_lime_equals_the_package_explainer(effnet, foolbox_images):
     from xaiadv.explainers.lime import explain
 
     x, y = foolbox_images
-    ours = explain(effnet, x[1:2], y[1:2], seed=5, num_samples=30, lime_batch=10)
-    theirs = explain(effnet, x[1:2], y[1:2], seed=5, num_samples=30, lime_batch=10,
+    kw = method_kwargs("explainers", "lime", num_samples=30, lime_batch=10)
+    ours = explain(effnet, x[1:2], y[1:2], seed=5, **kw)
+    theirs = explain(effnet, x[1:2], y[1:2], seed=5, **kw,
                      explainer_class=lime_image.LimeImageExplainer)
     assert torch.allclose(ours, theirs, atol=1e-6) and (ours > 0).any()
 

@@ -20,7 +20,7 @@ def test_models_normalise_inside(effnet):
 
 
 def test_trained_cnn_learns_and_roundtrips(tmp_path, mnist_model, mnist_small):
-    from xaiadv.train import predict
+    from xaiadv.models.train import predict
 
     _, _, x, y = mnist_small
     acc = (predict(mnist_model, x) == y).float().mean()

@@ -4,6 +4,7 @@ every rectifier keeps the input's shape and range; the CAM pixel choice and the 
 import pytest
 import torch
 
+from conftest import method_kwargs
 from xaiadv.attacks import run_attack
 from xaiadv.rectifiers import evaluate, rectify
 from xaiadv.rectifiers.base import vote
@@ -110,7 +111,9 @@ def test_cam_grid_cells_are_exact_at_the_corners(mnist_model, adversarial):
     percentage 1 and deletion blacks out every pixel, so every image gets the black image's label."""
     x, xa, y, lab = adversarial
     g = torch.Generator().manual_seed(0)
-    kw = dict(generator=g, cam="grad_cam", fill="deletion", repeats=3)
+    kw = {k: v for k, v in method_kwargs("rectifiers", "cam", cam="grad_cam", fill="deletion", repeats=3).items()
+          if k not in ("intensity", "percentage")}
+    kw["generator"] = g
     clean = grid(mnist_model, x, y, y, intensities=[0.5], percentages=[0.0], **kw)
     adv = grid(mnist_model, xa, lab, y, intensities=[0.5], percentages=[0.0], **kw)
     assert clean.shape == (1, 1, len(x)) and clean.all() and not adv.any()
@@ -121,7 +124,7 @@ def test_cam_grid_cells_are_exact_at_the_corners(mnist_model, adversarial):
 
 def test_denoiser_removes_noise_and_round_trips(mnist_small, mnist_model, adversarial, tmp_path):
     x_tr, _, x_te, _ = mnist_small
-    model, losses = train_denoiser(x_tr[:2048], noise=0.1, epochs=2, batch_size=16, width=16, seed=0, progress=False)
+    model, losses = train_denoiser(x_tr[:2048], noise=0.1, epochs=2, lr=0.001, batch_size=16, width=16, seed=0, progress=False)
     assert losses[1] < losses[0]
     g = torch.Generator().manual_seed(1)
     noisy = (x_te[:64] + 0.1 * torch.randn(x_te[:64].shape, generator=g)).clamp(0, 1)

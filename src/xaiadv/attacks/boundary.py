@@ -13,13 +13,15 @@ import warnings
 import torch
 
 
-def attack(model, x, labels, *, targeted: bool = False, steps: int = 5000, spherical_step: float = 0.01,
-           source_step: float = 0.01, step_adaptation: float = 1.5, init_directions: int = 1000, init_steps: int = 1000,
-           **_):
+def attack(model, x, labels, *, targeted: bool = False, steps: int, spherical_step: float, source_step: float,
+           step_adaptation: float, init_directions: int, init_steps: int, norm: str):
     """Boundary attack on ``x`` (N, C, H, W) in [0, 1]; ``labels`` (N,) the true classes (untargeted) or the
     targets (``targeted``). The starting point: foolbox's ``LinearSearchBlendedUniformNoiseAttack`` with
     ``init_directions`` noise draws and ``init_steps`` blending steps (foolbox's defaults 1,000 / 1,000). Returns the (clipped) adversarial images (N, C, H, W); an image whose starting point
-    could not be found is returned unchanged (its attack then counts as failed)."""
+    could not be found is returned unchanged (its attack then counts as failed). Raises ``ValueError`` for
+    ``norm`` other than "L2"."""
+    if norm != "L2":
+        raise ValueError(f"norm = {norm!r}: {__name__.rsplit('.', 1)[1]} is an L2 attack")
     import foolbox as fb
 
     fmodel = fb.PyTorchModel(model.eval(), bounds=(0, 1), device=x.device)

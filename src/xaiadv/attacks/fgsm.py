@@ -7,7 +7,7 @@ import torchattacks
 from .base import configure
 
 
-def attack(model, x, labels, *, targeted: bool = False, eps: float, norm: str = "Linf", **_):
+def attack(model, x, labels, *, targeted: bool = False, eps: float, norm: str):
     """One signed (L_inf) or L2-normalised (L2) gradient step of size ``eps``; see package doc for shapes."""
     if norm == "Linf":
         atk = torchattacks.FGSM(model, eps=eps)

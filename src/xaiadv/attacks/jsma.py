@@ -47,7 +47,7 @@ def saliency_pairs(jac: torch.Tensor, target: torch.Tensor, domain: torch.Tensor
     return p, idx - p * f
 
 
-def attack(model, x, labels, *, targeted: bool = True, theta: float = 1.0, gamma: float = 0.1, **_):
+def attack(model, x, labels, *, targeted: bool = True, theta: float, gamma: float):
     """``labels`` are the target classes. x (N, C, H, W) in [0, 1] -> x_adv like x.
 
     Raises ``ValueError`` when the pairwise map (F x F per image, F = C*H*W) cannot fit

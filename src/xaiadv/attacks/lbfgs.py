@@ -35,11 +35,13 @@ def _minimise(model, x0: torch.Tensor, target: int, c: float, maxiter: int) -> t
     return xa, ok
 
 
-def attack(model, x, labels, *, targeted: bool = True, c_init: float = 0.01, c_factor: float = 10.0,
-           max_c_steps: int = 5, search_steps: int = 4, maxiter: int = 50, **_):
+def attack(model, x, labels, *, targeted: bool = True, c_init: float, c_factor: float, max_c_steps: int,
+           search_steps: int, maxiter: int, norm: str):
     """Targeted L-BFGS on ``x`` (N, C, H, W) in [0, 1] towards ``labels`` (N,) (the targets). Returns
     (N, C, H, W): the smallest-perturbation success found, or ``x`` unchanged where no c succeeded. Raises
-    ``ValueError`` when not ``targeted`` (the attack is defined for a target class)."""
+    ``ValueError`` when not ``targeted`` (the attack is defined for a target class) or ``norm`` is not "L2"."""
+    if norm != "L2":
+        raise ValueError(f"norm = {norm!r}: {__name__.rsplit('.', 1)[1]} is an L2 attack")
     if not targeted:
         raise ValueError("lbfgs is a targeted attack: set target: random or second")
     out = x.detach().clone()

@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 
 
-def attack(model, x: torch.Tensor, target: torch.Tensor, region: torch.Tensor, *, alpha: float = 2 / 255,
-           eps: float = 1.0, steps: int = 100, patience: int = 10, min_gain: float = 0.01, **_) -> dict:
+def attack(model, x: torch.Tensor, target: torch.Tensor, region: torch.Tensor, *, alpha: float, eps: float, steps: int,
+           patience: int, min_gain: float) -> dict:
     """Targeted, region-confined BIM on a batch.
 
     ``x`` float32 (N, C, H, W) in [0, 1]; ``target`` int64 (N,) classes; ``region`` bool (N, H, W) or

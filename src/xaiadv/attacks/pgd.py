@@ -7,8 +7,8 @@ import torchattacks
 from .base import configure
 
 
-def attack(model, x, labels, *, targeted: bool = False, eps: float, alpha: float | None = None, steps: int = 10,
-           norm: str = "Linf", random_start: bool = True, **_):
+def attack(model, x, labels, *, targeted: bool = False, eps: float, alpha: float | None, steps: int, norm: str,
+           random_start: bool):
     """``steps`` projected steps of ``alpha`` from a random start; see package doc for shapes."""
     alpha = alpha if alpha is not None else 2.5 * eps / steps
     if norm == "Linf":

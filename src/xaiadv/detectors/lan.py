@@ -21,13 +21,13 @@ def masks_of(g: nn.Module, x: torch.Tensor, batch_size: int = 256, device="cpu")
     return torch.cat(out) if out else torch.zeros((0, *g.out_shape))
 
 
-def train_mask_classifier(masks: torch.Tensor, y: torch.Tensor, *, epochs: int = 3, lr: float = 1e-3,
-                          batch_size: int = 128, seed: int = 0, device="cpu"):
+def train_mask_classifier(masks: torch.Tensor, y: torch.Tensor, *, epochs: int, lr: float, batch_size: int, seed: int = 0,
+                          device="cpu"):
     """f2: LeNet trained with Adam and cross-entropy on ``masks`` (N, c, H, W) in [0, 1] with the images'
     labels ``y`` (N,) int64 (Nguyen §3: "trained on the masks produced by g from the training set").
     Returns ``(f2 in eval mode, loss per epoch)``."""
     from ..models import build
-    from ..train import train_classifier
+    from ..models.train import train_classifier
 
     torch.manual_seed(seed)
     f2 = build("lenet", None, int(y.max()) + 1 if len(y) else 10, in_channels=masks.shape[1])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 from pathlib import Path
 
 import torch
@@ -10,6 +11,9 @@ from tqdm import tqdm
 
 METHODS = ("saliency", "integrated_gradients", "guided_backprop", "grad_cam", "expected_gradients", "input_pixels", "lan", "lime", "lrp")
 NEEDS_BACKGROUND = ("expected_gradients",)
+# an explainer entry's keys that the workflow reads, not the method's ``explain`` (background_size: the explain
+# stage draws that many background images for expected gradients)
+CONFIG_KEYS = ("method", "stages", "background_size")
 
 
 def images_per_pass(x: torch.Tensor, cap: int = 512) -> int:
@@ -29,19 +33,26 @@ def explain(model, x: torch.Tensor, target: torch.Tensor, spec: dict, batch_size
             device: torch.device | str = "cpu", progress: bool = True, **context) -> torch.Tensor:
     """Attributions of ``model`` for ``x`` (N, C, H, W) in [0, 1] and classes ``target`` (N,), by ``spec["method"]``.
 
-    ``context`` (e.g. ``background``, ``seed``) is passed to every method, which ignores what it does not use.
-    Returns float32 (N, C or 1, H, W) on CPU. Raises ``ValueError`` for an unknown method.
+    ``spec``: a config entry (``method`` and the method's parameters; the schema's defaults are filled in by
+    :func:`xaiadv.config.method_spec`). ``context`` (``background``, ``seed``, ``lan``): objects of the run,
+    passed to the methods whose ``explain`` takes them.
+    Returns float32 (N, C or 1, H, W) on CPU. Raises ``ValueError`` for an unknown method,
+    :class:`xaiadv.config.ConfigError` for a key the method does not read.
     """
+    from ..config import method_spec
+
+    source_file(spec["method"])
+    spec = method_spec("explainers", spec)
     method = spec["method"]
-    source_file(method)
     mod = importlib.import_module(f"xaiadv.explainers.{method}")
-    params = {k: v for k, v in spec.items() if k not in ("method", "background_size", "stages")}
-    params.update(context)
+    params = {k: v for k, v in spec.items() if k not in CONFIG_KEYS}
+    takes = inspect.signature(mod.explain).parameters
+    params.update({k: v for k, v in context.items() if k in takes})
     model.eval().to(device)
     out = []
     for i in tqdm(range(0, len(x), batch_size), desc=f"explain {method}", mininterval=5, disable=not progress):
         xb = x[i:i + batch_size].to(device).requires_grad_(True)
-        if "seed" in context:
+        if "seed" in params:
             params["seed"] = context["seed"] + i
         a = mod.explain(model, xb, target[i:i + batch_size].to(device), **params)
         out.append(a.detach().float().cpu())

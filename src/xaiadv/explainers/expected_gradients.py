@@ -43,8 +43,8 @@ def _layer_parts(model, layer: str, background: torch.Tensor, batch: int):
     return head, tail, _BACKGROUND[bkey]
 
 
-def explain(model, x, target, *, background: torch.Tensor, nsamples: int = 200, local_smoothing: float = 0.0,
-            sample_batch: int | None = None, seed: int = 0, layer: str | dict | None = None, **_):
+def explain(model, x, target, *, background: torch.Tensor, nsamples: int, local_smoothing: float,
+            sample_batch: int | None, layer: str | dict | None, seed: int = 0):
     """``x`` (B, C, H, W) in [0, 1]; ``target`` (B,); ``background`` (M, C, H, W) reference images.
 
     ``layer``: None (attribute to the pixels), a layer name of the model's net, or a mapping

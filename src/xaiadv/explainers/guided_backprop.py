@@ -77,7 +77,7 @@ def guided_functional_relu():
         F.relu, torch.relu = orig_f, orig_t
 
 
-def explain(model, x, target, **_):
+def explain(model, x, target):
     """Guided-backprop attribution (Springenberg et al. 2015) of ``target`` (N,) for ``x`` (N, C, H, W) in
     [0, 1]; (N, C, H, W), every ReLU of the model guided (modules, ReLU6 modules and functional calls)."""
     with warnings.catch_warnings(), relu6_as_relu(model), guided_functional_relu():  # captum warns on every call that it hooks ReLUs

@@ -7,6 +7,6 @@ the image" through the same cache and the same code (Saito & Wang extension).
 from __future__ import annotations
 
 
-def explain(model, x, target, **_):
+def explain(model, x, target):
     """``x`` (N, C, H, W) returned unchanged (detached, float32)."""
     return x.detach().float()

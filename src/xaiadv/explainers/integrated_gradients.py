@@ -5,7 +5,7 @@ from __future__ import annotations
 from captum.attr import IntegratedGradients
 
 
-def explain(model, x, target, *, n_steps: int = 32, internal_batch_size: int | None = None, **_):
+def explain(model, x, target, *, n_steps: int, internal_batch_size: int | None):
     """(x - 0) * mean gradient on the straight path from 0 (Gauss-Legendre, ``n_steps``); (N, C, H, W).
 
     ``internal_batch_size``: images per forward/backward pass (default: 4 x the batch, at most

@@ -91,8 +91,8 @@ def soft_targets(f1: nn.Module, x: torch.Tensor, batch_size: int = 1024, device=
     return torch.cat(out)
 
 
-def train_lan(f1: nn.Module, x: torch.Tensor, *, hidden=(500, 500), leak: float = 0.2, per_channel: bool = False,
-              beta: float = 1.0, epochs: int = 1, lr: float = 1e-3, batch_size: int = 128, seed: int = 0,
+def train_lan(f1: nn.Module, x: torch.Tensor, *, hidden: list[int], leak: float, per_channel: bool, beta: float,
+              epochs: int, lr: float, batch_size: int, seed: int = 0,
               device: torch.device | str = "cpu", progress: bool = True,
               on_epoch=None) -> tuple[LatentAttentionNet, list[dict]]:
     """Train a LAN for the frozen classifier ``f1`` on images ``x`` (N, C, H, W) in [0, 1] with Adam.
@@ -162,7 +162,7 @@ def load_lan(path: str | Path, device: torch.device | str = "cpu") -> LatentAtte
     return g.eval().to(device)
 
 
-def explain(model, x, target, *, lan=None, **_):
+def explain(model, x, target, *, lan=None):
     """The explainer signature: LAN importance mask 1 - A(x), float32 (N, 1 or C, H, W) in [0, 1].
 
     ``lan``: a trained :class:`LatentAttentionNet` for ``model`` (or a path to its safetensors; the

@@ -33,9 +33,8 @@ class BatchedLimeImageExplainer(lime_image.LimeImageExplainer):
         return data, np.array(labels)
 
 
-def explain(model, x, target, *, num_samples: int = 1000, lime_batch: int = 10, kernel_size: float = 4,
-            max_dist: float = 200, ratio: float = 0.2, max_superpixels: int = 20, seed: int = 0,
-            explainer_class=BatchedLimeImageExplainer, **_):
+def explain(model, x, target, *, num_samples: int, lime_batch: int, kernel_size: float, max_dist: float, ratio: float,
+            max_superpixels: int, seed: int = 0, explainer_class=BatchedLimeImageExplainer):
     """LIME map per image: float32 (N, 1, H, W), each pixel the weight of its superpixel where that weight is
     positive and among the ``max_superpixels`` largest, else 0 (so ranking the map's distinct positive values
     gives S_1, S_2, ...: :func:`xaiadv.localization.metrics.superpixel_ranking`).

@@ -71,7 +71,7 @@ def relevance(model, x: torch.Tensor, target: torch.Tensor, first_rule: str = "z
     return rel.detach()
 
 
-def explain(model, x, target, *, first_rule: str = "zplus", **_):
+def explain(model, x, target, *, first_rule: str):
     """LRP heatmap (deep Taylor z+) of ``target`` (N,) for ``x`` (N, C, H, W) in [0, 1]: the relevance summed over
     channels, float32 (N, 1, H, W); sums to ~1 per image where the rules conserve relevance."""
     return relevance(model, x, target, first_rule).sum(1, keepdim=True)

@@ -5,6 +5,6 @@ from __future__ import annotations
 from captum.attr import Saliency
 
 
-def explain(model, x, target, *, abs: bool = True, **_):
+def explain(model, x, target, *, abs: bool):
     """|d logit_target / d x| (or signed if ``abs`` is False); (N, C, H, W)."""
     return Saliency(model).attribute(x, target=target, abs=abs)

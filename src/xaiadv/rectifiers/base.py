@@ -21,18 +21,26 @@ def source_file(method: str) -> Path:
 
 
 def method_params(spec: dict) -> dict:
-    """A rectifier spec's keyword arguments for its method's ``rectify`` (without ``method`` and the config's
-    data-set keys)."""
-    return {k: v for k, v in spec.items() if k not in ("method", "datasets", "per_dataset")}
+    """A rectifier spec's keyword arguments for its method's ``rectify``: without ``method``, the config's
+    data-set keys and the keys another stage reads (the method module's ``CONFIG_ONLY``, e.g. the ``dae``
+    method's training parameters, read by train_denoiser)."""
+    mod = importlib.import_module(f"xaiadv.rectifiers.{spec['method']}")
+    skip = ("method", "datasets", "per_dataset", *getattr(mod, "CONFIG_ONLY", ()))
+    return {k: v for k, v in spec.items() if k not in skip}
 
 
 def rectify(model, x: torch.Tensor, label: torch.Tensor, spec: dict, *, seed: int = 0,
             extra: dict | None = None) -> torch.Tensor:
     """Rectified versions of ``x`` (N, C, H, W) in [0, 1] whose current label is ``label`` (N,), by
     ``spec["method"]`` with the spec's parameters: (R, N, C, H, W) float32 in [0, 1]. ``extra``: objects
-    a method needs beyond its config (the ``dae`` method's trained ``denoiser``)."""
+    a method needs beyond its config (the ``dae`` method's trained ``denoiser``). ``spec``'s defaults come from
+    the schema (:func:`xaiadv.config.method_spec`); raises :class:`xaiadv.config.ConfigError` for a key the
+    method does not read."""
+    from ..config import method_spec
+
+    source_file(spec["method"])
+    spec = method_spec("rectifiers", spec)
     method = spec["method"]
-    source_file(method)
     mod = importlib.import_module(f"xaiadv.rectifiers.{method}")
     params = method_params(spec)
     g = torch.Generator(device="cpu").manual_seed(seed)

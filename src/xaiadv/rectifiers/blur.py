@@ -5,6 +5,6 @@ from __future__ import annotations
 from .filters import gaussian_blur
 
 
-def rectify(model, x, label, *, generator=None, kernel: int = 5, sigma: float = 1.0, **_):
+def rectify(model, x, label, *, generator=None, kernel: int, sigma: float):
     """(1, N, C, H, W): ``x`` (N, C, H, W) in [0, 1] blurred (``kernel`` pixels, std ``sigma`` pixels)."""
     return gaussian_blur(x, kernel, sigma)[None]

@@ -53,9 +53,8 @@ def select(key: torch.Tensor, percentage: float, repeats: int, generator: torch.
     return chosen.view(repeats, *key.shape).to(key.device)
 
 
-def rectify(model, x, label, *, generator: torch.Generator, cam: str = "grad_cam", fill: str = "gaussian",
-            intensity: float = 0.5, percentage: float = 0.5, repeats: int = 10, n_steps: int = 20,
-            blur_kernel: int = 11, blur_sigma: float = 5.0, **_):
+def rectify(model, x, label, *, generator: torch.Generator, cam: str, fill: str, intensity: float, percentage: float,
+            repeats: int, n_steps: int, blur_kernel: int, blur_sigma: float):
     """(repeats, N, C, H, W) in [0, 1]. ``fill``: "gaussian" (blurred pixels) or "deletion" (zeros);
     ``intensity``, ``percentage`` in [0, 1]. Raises ``ValueError`` for another ``fill``."""
     hm, fill_img = _heatmap_and_fill(model, x, label, cam, fill, n_steps, blur_kernel, blur_sigma)
@@ -72,9 +71,8 @@ def _heatmap_and_fill(model, x, label, cam, fill, n_steps, blur_kernel, blur_sig
     return hm, gaussian_blur(x, blur_kernel, blur_sigma) if fill == "gaussian" else torch.zeros_like(x)
 
 
-def grid(model, x, label, y, *, generator: torch.Generator, intensities, percentages, cam: str = "grad_cam",
-         fill: str = "gaussian", repeats: int = 10, n_steps: int = 20, blur_kernel: int = 11, blur_sigma: float = 5.0,
-         batch: int = 256, **_) -> torch.Tensor:
+def grid(model, x, label, y, *, generator: torch.Generator, intensities, percentages, cam: str, fill: str, repeats: int,
+         n_steps: int, blur_kernel: int, blur_sigma: float, batch: int = 256) -> torch.Tensor:
     """Kao et al. Figures 6-7: rectified accuracy of the CAM rectifier over an intensity x percentage grid.
 
     ``x`` (N, C, H, W) in [0, 1] with current labels ``label`` (N,) and true labels ``y`` (N,); the heatmap and

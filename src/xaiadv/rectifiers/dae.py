@@ -27,8 +27,11 @@ class DenoisingAutoencoder(nn.Module):
         return self.net(x)
 
 
-def train_denoiser(x: torch.Tensor, *, noise: float = 0.1, epochs: int = 2, lr: float = 1e-3, batch_size: int = 16,
-                   width: int = 16, seed: int = 0, device="cpu", progress: bool = True):
+# the dae entry's keys that train_denoiser reads, not rectify (see xaiadv.rectifiers.base.method_params)
+CONFIG_ONLY = ("noise", "epochs", "lr", "batch_size", "width", "n_train")
+
+
+def train_denoiser(x: torch.Tensor, *, noise: float, epochs: int, lr: float, batch_size: int, width: int, seed: int = 0, device="cpu", progress: bool = True):
     """Train a :class:`DenoisingAutoencoder` on clean images ``x`` (N, C, H, W) in [0, 1]: input
     clip(x + N(0, ``noise``^2)), target x, MSE, Adam(``lr``); weights, order and noise from ``seed``. Returns ``(model, losses)`` (mean loss per
     epoch). Raises ``ValueError`` for an empty ``x`` or odd image sides."""
@@ -80,7 +83,7 @@ def load_denoiser(path, device="cpu") -> tuple[DenoisingAutoencoder | None, dict
     return model.to(device).eval(), meta
 
 
-def rectify(model, x, label, *, generator: torch.Generator, denoiser: DenoisingAutoencoder | None = None, **_):
+def rectify(model, x, label, *, generator: torch.Generator, denoiser: DenoisingAutoencoder | None = None):
     """(1, N, C, H, W) in [0, 1]: the denoiser's reconstruction of ``x`` (N, C, H, W) in [0, 1]. ``model`` and
     ``label`` are unused (same signature as every rectifier). Raises ``ValueError`` without a ``denoiser``."""
     if denoiser is None:

@@ -37,8 +37,7 @@ def heat_and_blur(x: torch.Tensor, mask: torch.Tensor, sigma: float) -> torch.Te
     return torch.where(mask.expand_as(x), x, blur(x, sigma))
 
 
-def rectify(model, x, label, *, generator=None, sigma: float = 1.0, k_std: float = 2.0, absolute: bool = True,
-            first_rule: str = "zplus", **_):
+def rectify(model, x, label, *, generator=None, sigma: float, k_std: float, absolute: bool, first_rule: str):
     """Heat and Blur of ``x`` (N, C, H, W) in [0, 1] whose current label is ``label`` (N,): (1, N, C, H, W)."""
     from ..explainers.lrp import explain as lrp
 

@@ -181,10 +181,9 @@ def igos_mask(model, x: torch.Tensor, baseline: torch.Tensor, label: torch.Tenso
     return mask, (p_cur if objective == "prob" else p_cur.exp()), iters
 
 
-def rectify(model, x, label, *, generator: torch.Generator, mask_size: int = 28, iterations: int = 15,
-            ig_iter: int = 20, l1: float = 0.0, tv: float = 0.0, stop_prob: float | None = 0.1,
-            blur_kernel: int = 51, blur_sigma: float = 50.0, jpeg_quality: int | None = None, noise: float = 0.2,
-            noise_form: str = "reference", objective: str = "prob", **params):
+def rectify(model, x, label, *, generator: torch.Generator, mask_size: int, iterations: int, ig_iter: int, l1: float,
+            tv: float, stop_prob: float | None, blur_kernel: int, blur_sigma: float, jpeg_quality: int | None,
+            noise: float, noise_form: str, objective: str):
     """Kao's I-GOS rectifier: (1, N, C, H, W) in [0, 1], phi = I_a * M + I_g * (1 - M) for ``x`` (N, C, H, W)
     in [0, 1] and its (adversarial) ``label`` (N,). Defaults: the no-penalty objective (l1 = tv = 0)."""
     if jpeg_quality:
@@ -193,8 +192,6 @@ def rectify(model, x, label, *, generator: torch.Generator, mask_size: int = 28,
     with torch.enable_grad():
         m, _, _ = igos_mask(model, x, blurred, label, mask_size=mask_size, iterations=iterations, ig_iter=ig_iter,
                             l1=l1, tv=tv, stop_prob=stop_prob, noise=noise, noise_form=noise_form, objective=objective,
-                            generator=generator,
-                            **{k: v for k, v in params.items() if k in ("tv_beta", "step_max", "armijo", "decay",
-                                                                         "min_step", "l1_schedule", "batch")})
+                            generator=generator)
     um = F.interpolate(m, size=x.shape[-2:], mode="bilinear", align_corners=True)
     return (x * um + blurred * (1 - um))[None]

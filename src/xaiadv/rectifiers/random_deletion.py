@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 
 
-def rectify(model, x, label, *, generator: torch.Generator, percentage: float = 0.1, repeats: int = 10, **_):
+def rectify(model, x, label, *, generator: torch.Generator, percentage: float, repeats: int):
     """(repeats, N, C, H, W): each repeat zeroes an independent random ``percentage`` in [0, 1] of pixel
     positions (all channels) of ``x`` (N, C, H, W) in [0, 1]."""
     n, _, h, w = x.shape

@@ -6,14 +6,15 @@ from __future__ import annotations
 from .. import runtime
 
 
-def load_detector(a, with_f2: bool = True):
-    """``(device, f1, g, f2)`` after seeding: f1 from ``a.model_file``, g from ``a.lan_file``, f2 from ``a.f2_file``
-    (None when ``with_f2`` is false), all in eval mode on the stage's device."""
+def load_detector(job, with_f2: bool = True):
+    """``(device, f1, g, f2)`` after seeding: f1 from ``job.input.model``, g from ``job.input.lan``, f2 from
+    ``job.input.f2`` (None when ``with_f2`` is false), all in eval mode on ``job.params.device``."""
     from ..explainers.lan import load_lan
     from ..models import load_model
 
-    device = runtime.setup(a.seed, a.threads, a.device)
-    f1 = load_model(a.model_file, device)
-    g = load_lan(a.lan_file, device)
-    f2 = load_model(a.f2_file, device) if with_f2 else None
+    fin, par = job.input, job.params
+    device = runtime.setup(par.seed, job.threads, par.device)
+    f1 = load_model(fin.model, device)
+    g = load_lan(fin.lan, device)
+    f2 = load_model(fin.f2, device) if with_f2 else None
     return device, f1, g, f2

@@ -7,17 +7,18 @@ import sys
 from .. import runtime
 
 
-def run(a) -> None:
+def run(job) -> None:
+    fin, fout, par = job.input, job.output, job.params
     timer = runtime.Timer()
     with timer("load"):
         from ..cache import read_explanations
         from ..detectors.evaluate import run_detection
         from ..io import write_json
 
-        frame, attribution, meta = read_explanations(a.explanations)
+        frame, attribution, meta = read_explanations(fin.explanations)
     with timer("compute"):
-        d = a.detection
-        res = run_detection(frame, attribution, a.detectors, a.seed, d["test_size"], d["calib_size"], d["fpr"],
+        d = par.detection
+        res = run_detection(frame, attribution, par.detectors, par.seed, d["test_size"], d["calib_size"], d["fpr"],
                             d["min_images"])
     for name, r in res["detectors"].items():
         if "skipped" in r:
@@ -28,5 +29,5 @@ def run(a) -> None:
     with timer("write"):
         res.update(dataset=meta["dataset"], model=meta["model"], attack=meta["attack"], explainer=meta["explainer"],
                    explainer_spec=meta["spec"], detection=d, fpr=d["fpr"])
-        write_json(a.out, res)
+        write_json(fout.json, res)
     timer.report("detect", attack=meta["attack"], explainer=meta["explainer"])

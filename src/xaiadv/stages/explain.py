@@ -23,7 +23,8 @@ def background(train_split: str, test_split: str, size: int, seed: int):
     return x[torch.randperm(len(x), generator=g)[:size]]
 
 
-def run(a) -> None:
+def run(job) -> None:
+    fin, fout, par, wc = job.input, job.output, job.params, job.wildcards
     timer = runtime.Timer()
     with timer("load"):
         import numpy as np
@@ -37,9 +38,9 @@ def run(a) -> None:
         from ..io import file_sha256, spec_hash
         from ._attacked import load_attacked, spec_for_output
 
-        device, model, x, adv = load_attacked(a)
-        if a.n_explain:  # explain the first k attacked samples only
-            adv = {k: v[:a.n_explain] for k, v in adv.items()}
+        device, model, x, adv = load_attacked(job)
+        if par.n_explain:  # explain the first k attacked samples only
+            adv = {k: v[:par.n_explain] for k, v in adv.items()}
         n = len(adv["index"])
         # the rows every explainer's file shares: clean images, then their adversarial versions
         xs = torch.cat([x[adv["index"]], adv["x_adv"]])
@@ -50,26 +51,26 @@ def run(a) -> None:
                 "explained_class": target.numpy(), "attack_success": np.concatenate([success, success])}
         import captum
 
-    for out in a.outputs:
-        name, spec = spec_for_output(out, a.explainers, "explainer")  # results/explanations/.../<explainer>.parquet
-        context = {"seed": a.seed}
+    for out in fout.files:
+        name, spec = spec_for_output(out, par.explainers, "explainer")  # results/explanations/.../<explainer>.parquet
+        context = {"seed": par.seed}
         if spec["method"] == "lan":
-            if not a.lan_file:
-                raise SystemExit(f"output {out}: explainer {name!r} (method lan) needs --lan-file (rule train_lan)")
+            if not getattr(fin, "lan", None):
+                raise SystemExit(f"output {out}: explainer {name!r} (method lan) needs input lan (rule train_lan)")
             from ..explainers.lan import load_lan
 
-            context["lan"] = load_lan(a.lan_file, device)
+            context["lan"] = load_lan(fin.lan, device)
         if spec["method"] in NEEDS_BACKGROUND:
             with timer("load"):
-                context["background"] = background(a.train_split, a.test_split, spec.get("background_size", 100), a.seed)
+                context["background"] = background(fin.train, fin.test, spec["background_size"], par.seed)
         with timer("compute"):
-            attr = explain(model, xs, target, spec, a.batch_size, device, **context)
+            attr = explain(model, xs, target, spec, par.batch_size, device, **context)
         with timer("write"):
             write_explanations(
                 out,
                 **rows,
                 attribution=attr.numpy(),
-                metadata={"dataset": a.dataset, "model": a.model, "attack": a.attack, "explainer": name,
+                metadata={"dataset": wc.dataset, "model": wc.model, "attack": wc.attack, "explainer": name,
                           "attributed_to": ("pixels (LAN importance mask 1 - A)" if spec["method"] == "lan" else
                                             layer_for(spec.get("layer"), getattr(model, "arch", None)) or "pixels"),
                           "spec": spec, "config_hash": spec_hash(spec),
@@ -77,4 +78,4 @@ def run(a) -> None:
                           "versions": {"xaiadv": __version__, "torch": torch.__version__, "captum": captum.__version__}},
             )
         print(f"{name}: {2 * n} rows -> {out}", file=sys.stderr)
-    timer.report("explain", attack=a.attack, n=n)
+    timer.report("explain", attack=wc.attack, n=n)

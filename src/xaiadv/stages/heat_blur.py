@@ -9,7 +9,8 @@ import sys
 from .. import runtime
 
 
-def run(a) -> None:
+def run(job) -> None:
+    fout, par, wc = job.output, job.params, job.wildcards
     timer = runtime.Timer()
     with timer("load"):
         import numpy as np
@@ -22,15 +23,15 @@ def run(a) -> None:
         from ..stats import mean_ci, rate_ci
         from ._attacked import chosen, load_attacked
 
-        device, model, x, adv = load_attacked(a)
-        c = chosen(x, adv, a.n_images)
-        spec = a.spec
+        device, model, x, adv = load_attacked(job)
+        c = chosen(x, adv, par.n_images)
+        spec = par.spec
         xa, xc, y = c["x_adv"].to(device), c["x_clean"].to(device), c["y"].to(device)
         target = c["target"].to(device)
         targeted = bool((target >= 0).all()) and len(target) > 0
-        print(f"{a.attack}: {len(y)} of {c['n_successful']} successful adversarial examples", file=sys.stderr)
+        print(f"{wc.attack}: {len(y)} of {c['n_successful']} successful adversarial examples", file=sys.stderr)
     with timer("compute"):
-        bs = a.batch_size
+        bs = par.batch_size
 
         @torch.no_grad()
         def logits(imgs):
@@ -44,7 +45,7 @@ def run(a) -> None:
 
         l_clean, l_adv = logits(xc), logits(xa)
         m_clean, m_adv = masks(xc, l_clean.argmax(1)), masks(xa, l_adv.argmax(1))  # the heatmap of the model's class
-        r = lambda v: rate_ci(np.asarray(v, dtype=float), seed=a.seed)  # noqa: E731
+        r = lambda v: rate_ci(np.asarray(v, dtype=float), seed=par.seed)  # noqa: E731
         sweep = []
         for sigma in spec["sigmas"]:
             cc, ca = heat_and_blur(xc, m_clean, sigma), heat_and_blur(xa, m_adv, sigma)
@@ -53,8 +54,8 @@ def run(a) -> None:
                           "adversarial_true_label": r((pa == y).cpu()),
                           "adversarial_target_label": r((pa == target).cpu()) if targeted else None,
                           "adversarial_unchanged": r((pa == l_adv.argmax(1)).cpu()),
-                          "linf_cleaned_vs_benign": mean_ci((ca - xc).abs().flatten(1).amax(1).cpu().numpy(), seed=a.seed),
-                          "linf_control_vs_benign": mean_ci((cc - xc).abs().flatten(1).amax(1).cpu().numpy(), seed=a.seed)})
+                          "linf_cleaned_vs_benign": mean_ci((ca - xc).abs().flatten(1).amax(1).cpu().numpy(), seed=par.seed),
+                          "linf_control_vs_benign": mean_ci((cc - xc).abs().flatten(1).amax(1).cpu().numpy(), seed=par.seed)})
         sigma = spec["sigma"]
         groups = {"adversarial": l_adv, "cleaned": logits(heat_and_blur(xa, m_adv, sigma)),
                   "control": logits(heat_and_blur(xc, m_clean, sigma))}
@@ -64,17 +65,17 @@ def run(a) -> None:
             nd = ndcg_at(l_clean.cpu().numpy(), lg.cpu().numpy(), ks, spec["coverage_benign"], spec["coverage_other"]) \
                 if len(lg) else np.zeros((0, len(ks)))
             main[g] = {"top1": r((lg.argmax(1) == y).cpu()) if len(lg) else r([]),
-                       "ndcg": {str(k): mean_ci(nd[:, i], seed=a.seed) for i, k in enumerate(ks)}}
+                       "ndcg": {str(k): mean_ci(nd[:, i], seed=par.seed) for i, k in enumerate(ks)}}
         main["benign_top1"] = r((l_clean.argmax(1) == y).cpu()) if len(y) else r([])
-        main["mask_fraction"] = mean_ci(m_adv.float().flatten(1).mean(1).cpu().numpy(), seed=a.seed)
+        main["mask_fraction"] = mean_ci(m_adv.float().flatten(1).mean(1).cpu().numpy(), seed=par.seed)
         l2 = (xa - xc).flatten(1)
-        size = {"l2": mean_ci(l2.norm(dim=1).cpu().numpy(), seed=a.seed),
-                "mse": mean_ci((l2 ** 2).mean(1).cpu().numpy(), seed=a.seed)}
+        size = {"l2": mean_ci(l2.norm(dim=1).cpu().numpy(), seed=par.seed),
+                "mse": mean_ci((l2 ** 2).mean(1).cpu().numpy(), seed=par.seed)}
         for g in ("adversarial", "cleaned", "control"):
             print(f"{g}: top-1 {100 * main[g]['top1']['rate']:.1f}%, NDCG@1 {main[g]['ndcg']['1']['mean']:.3f}, "
                   f"NDCG@5 {main[g]['ndcg'][str(ks[-1])]['mean']:.3f} (n={len(y)})", file=sys.stderr)
     with timer("write"):
-        write_json(a.out, {"dataset": a.dataset, "model": a.model, "attack": a.attack, "spec": spec,
+        write_json(fout.json, {"dataset": wc.dataset, "model": wc.model, "attack": wc.attack, "spec": spec,
                            "targeted": targeted, "n": len(y), "n_successful": c["n_successful"],
                            "perturbation": size, "sweep": sweep, "main": main})
-    timer.report("heat_blur", attack=a.attack, n=len(y))
+    timer.report("heat_blur", attack=wc.attack, n=len(y))

@@ -9,25 +9,26 @@ import sys
 from .. import runtime
 
 
-def run(a) -> None:
+def run(job) -> None:
+    fin, fout, par, wc = job.input, job.output, job.params, job.wildcards
     timer = runtime.Timer()
     with timer("load"):
         import numpy as np
         import torch
 
         from ..attacks.base import make_targets
-        from ..attacks.heat_blur_adaptive import algorithm2, bpda_eot_pgd, defend, pgd
+        from ..adaptive.heat_blur import algorithm2, bpda_eot_pgd, defend, pgd
         from ..data import load_split
         from ..io import write_json
         from ..models import load_model
         from ..stats import rate_ci
 
-        device = runtime.setup(a.seed, a.threads, a.device)
-        model = load_model(a.model_file, device)
+        device = runtime.setup(par.seed, job.threads, par.device)
+        model = load_model(fin.model, device)
         for p in model.parameters():
             p.requires_grad_(False)
-        x, y, _, _ = load_split(a.test_split)
-        spec = a.spec
+        x, y, _, _ = load_split(fin.test)
+        spec = par.spec
         hb = {k: spec[k] for k in ("k_std", "absolute", "first_rule")}
     with timer("compute"):
         cand = x[:max(4 * spec["n"], 64)]
@@ -35,8 +36,8 @@ def run(a) -> None:
             lg = torch.cat([model(cand[i:i + 32].to(device)).cpu() for i in range(0, len(cand), 32)])
         keep = torch.nonzero(lg.argmax(1) == y[:len(cand)]).flatten()[:spec["n"]]
         xs, ys = x[keep].to(device), y[keep].to(device)
-        target = make_targets(lg[keep], y[keep], "random", torch.Generator().manual_seed(a.seed)).to(device)
-        r = lambda v: rate_ci(np.asarray(v, dtype=float), seed=a.seed)  # noqa: E731
+        target = make_targets(lg[keep], y[keep], "random", torch.Generator().manual_seed(par.seed)).to(device)
+        r = lambda v: rate_ci(np.asarray(v, dtype=float), seed=par.seed)  # noqa: E731
         bs = 16
 
         def chunks(fn, *tensors):
@@ -54,11 +55,11 @@ def run(a) -> None:
                     "defended_wrong": r((pd != ys).cpu()),
                     "linf": float((xa - xs).abs().flatten(1).amax(1).mean()) if len(xs) else float("nan")}
 
-        res = {"dataset": a.dataset, "model": a.model, "spec": spec, "n": len(ys)}
+        res = {"dataset": wc.dataset, "model": wc.model, "spec": spec, "n": len(ys)}
         dc = chunks(lambda b: defend(model, b, spec["sigma"], **hb), xs)
         res["clean_accuracy_defended"] = r((labels(dc) == ys).cpu()) if len(xs) else r([])
         eps, alpha, steps = spec["eps"], spec["alpha"], spec["steps"]
-        gen = torch.Generator().manual_seed(a.seed)
+        gen = torch.Generator().manual_seed(par.seed)
         attacks = {
             "pgd": lambda: chunks(lambda xb, tb: pgd(model, xb, tb, eps, alpha, steps), xs, target),
             "algorithm2": lambda: chunks(lambda xb, tb: algorithm2(
@@ -73,5 +74,5 @@ def run(a) -> None:
             print(f"{name}: undefended -> target {100 * res[name]['undefended_target']['rate']:.1f}%, through the "
                   f"defense -> target {100 * res[name]['defended_target']['rate']:.1f}% (n={len(ys)})", file=sys.stderr)
     with timer("write"):
-        write_json(a.out, res)
-    timer.report("heat_blur_adaptive", model=a.model, n=len(ys))
+        write_json(fout.json, res)
+    timer.report("heat_blur_adaptive", model=wc.model, n=len(ys))

@@ -8,36 +8,37 @@ import sys
 from .. import runtime
 
 
-def run(a) -> None:
+def run(job) -> None:
+    fin, fout, par, wc = job.input, job.output, job.params, job.wildcards
     timer = runtime.Timer()
     with timer("load"):
         import numpy as np
         import torch
 
         from ..attacks.base import make_targets
-        from ..attacks.lan_adaptive import attack
+        from ..adaptive.lan import attack
         from ..data import load_split
         from ..detectors.lan import flags, lan_outputs
         from ..io import write_json
         from ..stats import rate_ci
         from ._lan import load_detector
 
-        device, f1, g, f2 = load_detector(a)
+        device, f1, g, f2 = load_detector(job)
         for m in (f1, g, f2):
             for p in m.parameters():
                 p.requires_grad_(False)
-        spec = a.spec
-        x, y, _, _ = load_split(a.test_split)
+        spec = par.spec
+        x, y, _, _ = load_split(fin.test)
     with timer("compute"):
         cand = x[:max(4 * spec["n"], 200)]
         with torch.no_grad():  # one f1 pass: the correctly classified images and their logits (for the targets)
             logits = torch.cat([f1(cand[i:i + 256].to(device)).cpu() for i in range(0, len(cand), 256)])
         keep = torch.nonzero(logits.argmax(1) == y[:len(cand)]).flatten()[:spec["n"]]
         xs, ys, logits = x[keep], y[keep], logits[keep]
-        target = make_targets(logits, ys, spec["target"], torch.Generator().manual_seed(a.seed))
+        target = make_targets(logits, ys, spec["target"], torch.Generator().manual_seed(par.seed))
         clean = lan_outputs(f1, g, f2, xs, device=device)
-        r = lambda v: rate_ci(np.asarray(v, dtype=float), seed=a.seed)  # noqa: E731
-        res = {"dataset": a.dataset, "model": a.model, "spec": spec, "n": len(ys),
+        r = lambda v: rate_ci(np.asarray(v, dtype=float), seed=par.seed)  # noqa: E731
+        res = {"dataset": wc.dataset, "model": wc.model, "spec": spec, "n": len(ys),
                "tn_clean": r((~flags(clean)).numpy())}
         for name, w in (("pgd", 0.0), ("adaptive", spec["weight"])):
             xa = torch.cat([attack(f1, xs[i:i + 128].to(device), target[i:i + 128].to(device), g=g, f2=f2,
@@ -54,5 +55,5 @@ def run(a) -> None:
                   f"{100 * res[name]['detected']['rate']:.1f}% of those, evaded {100 * res[name]['evaded']['rate']:.1f}% "
                   f"(n={len(ys)})", file=sys.stderr)
     with timer("write"):
-        write_json(a.out, res)
-    timer.report("lan_adaptive", model=a.model, n=len(ys))
+        write_json(fout.json, res)
+    timer.report("lan_adaptive", model=wc.model, n=len(ys))

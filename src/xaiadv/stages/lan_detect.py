@@ -11,7 +11,8 @@ N_EXAMPLES = 8  # successful adversarial examples kept (images and masks) for th
 N_CALIB = 2000  # clean test images, never attacked, whose scores set the threshold for TPR at fixed FPR
 
 
-def run(a) -> None:
+def run(job) -> None:
+    fin, fout, par, wc = job.input, job.output, job.params, job.wildcards
     timer = runtime.Timer()
     with timer("load"):
         import numpy as np
@@ -24,11 +25,11 @@ def run(a) -> None:
         from ._attacked import chosen
         from ._lan import load_detector
 
-        device, f1, g, f2 = load_detector(a)
-        x, y_all, _, _ = load_split(a.test_split)
-        adv, _ = load_tensors(a.attack_file)
+        device, f1, g, f2 = load_detector(job)
+        x, y_all, _, _ = load_split(fin.test)
+        adv, _ = load_tensors(fin.adv)
     with timer("compute"):
-        c = chosen(x, adv, a.n_detect or 0)  # successful on the model that crafted them (f1 or the source)
+        c = chosen(x, adv, par.n_detect or 0)  # successful on the model that crafted them (f1 or the source)
         o_adv = lan_outputs(f1, g, f2, c["x_adv"], device=device)
         o_cln = lan_outputs(f1, g, f2, c["x_clean"], device=device)
         unused = torch.ones(len(x), dtype=torch.bool)
@@ -36,37 +37,37 @@ def run(a) -> None:
         calib = torch.nonzero(unused).flatten()[:N_CALIB]
         o_cal = lan_outputs(f1, g, f2, x[calib], device=device)
     y = c["y"]
-    r = lambda v: rate_ci(np.asarray(v, dtype=float), seed=a.seed)  # noqa: E731
+    r = lambda v: rate_ci(np.asarray(v, dtype=float), seed=par.seed)  # noqa: E731
     flag_adv, flag_cln = flags(o_adv), flags(o_cln)
     fools_f1 = o_adv["pred_f1"] != y
     s_adv, s_cln, s_cal = scores(o_adv).numpy(), scores(o_cln).numpy(), scores(o_cal).numpy()
-    thr = float(np.quantile(s_cal, 1 - a.fpr)) if len(s_cal) else float("nan")
+    thr = float(np.quantile(s_cal, 1 - par.fpr)) if len(s_cal) else float("nan")
     good = o_cln["pred_f2"] == y  # Table 4: the clean image's mask is classified correctly by f2
     res = {
-        "dataset": a.dataset, "model": a.model, "source": a.source, "attack": a.attack,
-        "transfer": a.source != a.model, "n_successful": c["n_successful"], "n": len(y),
+        "dataset": wc.dataset, "model": wc.model, "source": wc.source, "attack": wc.attack,
+        "transfer": wc.source != wc.model, "n_successful": c["n_successful"], "n": len(y),
         "f1_fooled": r(fools_f1.numpy()),  # 100% when crafted on f1; the transfer rate otherwise
         "mask_kept": r((o_adv["pred_f2"] == o_cln["pred_f2"]).numpy()),  # Table 1
         "tp": r(flag_adv.numpy()), "tn": r((~flag_cln).numpy()),  # Tables 2 / 3
         "tp_fooling_f1": r(flag_adv[fools_f1].numpy()),
-        "auroc": auroc_ci(s_adv, s_cln, seed=a.seed),
-        "fpr": a.fpr, "threshold": thr, "n_calib": len(s_cal),
+        "auroc": auroc_ci(s_adv, s_cln, seed=par.seed),
+        "fpr": par.fpr, "threshold": thr, "n_calib": len(s_cal),
         "tpr_at_fpr": r(s_adv > thr), "fpr_paired_clean": r(s_cln > thr),
         "filtered": {  # Table 4
             "n": int(good.sum()), "tp": r(flag_adv[good].numpy()), "tn": r((~flag_cln[good]).numpy()),
             "recovery": r((o_adv["pred_f2"][good] == y[good]).numpy()),
         },
     }
-    print(f"{a.attack} on {a.source} -> {a.model}: n={len(y)}, mask kept {100 * res['mask_kept']['rate']:.1f}%, "
+    print(f"{wc.attack} on {wc.source} -> {wc.model}: n={len(y)}, mask kept {100 * res['mask_kept']['rate']:.1f}%, "
           f"TP {100 * res['tp']['rate']:.1f}%, TN {100 * res['tn']['rate']:.1f}%, "
           f"AUROC {res['auroc']['auroc']:.3f}", file=sys.stderr)
     k = slice(0, N_EXAMPLES)
     with timer("write"):
-        write_json(a.out, res)
-        save_tensors(a.out_examples, {
+        write_json(fout.json, res)
+        save_tensors(fout.examples, {
             "index": c["index"][k], "y": y[k], "x_clean": c["x_clean"][k], "x_adv": c["x_adv"][k],
             "mask_clean": o_cln["mask"][k], "mask_adv": o_adv["mask"][k],
             "f1_clean": o_cln["pred_f1"][k], "f1_adv": o_adv["pred_f1"][k],
             "f2_clean": o_cln["pred_f2"][k], "f2_adv": o_adv["pred_f2"][k]},
-            {"dataset": a.dataset, "model": a.model, "source": a.source, "attack": a.attack})
-    timer.report("lan_detect", attack=a.attack, source=a.source, n=len(y))
+            {"dataset": wc.dataset, "model": wc.model, "source": wc.source, "attack": wc.attack})
+    timer.report("lan_detect", attack=wc.attack, source=wc.source, n=len(y))

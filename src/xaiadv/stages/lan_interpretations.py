@@ -19,7 +19,8 @@ def to_map(attr, method: str):
     return m / m.flatten(1).amax(1).clamp_min(1e-12).view(-1, 1, 1, 1)
 
 
-def run(a) -> None:
+def run(job) -> None:
+    fin, fout, par, wc = job.input, job.output, job.params, job.wildcards
     timer = runtime.Timer()
     with timer("load"):
         import numpy as np
@@ -30,35 +31,35 @@ def run(a) -> None:
         from ..explainers import explain
         from ..io import load_tensors, write_json
         from ..stats import rate_ci
-        from ..train import predict
+        from ..models.train import predict
         from ._attacked import chosen
         from ._lan import load_detector
 
-        device, f1, g, _ = load_detector(a, with_f2=False)
-        spec = a.spec
-        x_tr, y_tr, _, _ = load_split(a.train_split, spec["n_train"])
-        x_full, y_full, _, _ = load_split(a.test_split)
+        device, f1, g, _ = load_detector(job, with_f2=False)
+        spec = par.spec
+        x_tr, y_tr, _, _ = load_split(fin.train, spec["n_train"])
+        x_full, y_full, _, _ = load_split(fin.test)
         x_te, y_te = x_full[:spec["n_test"]], y_full[:spec["n_test"]]
         attacks = {}
-        for path in a.attack_files:
+        for path in fin.adv:
             adv, meta = load_tensors(path)
             attacks[meta["attack"]] = chosen(x_full, adv, spec["n_attack"])
     with timer("compute"):  # f1's class of every image once: the class each explainer explains
         pred = {"train": predict(f1, x_tr, 256, device), "test": predict(f1, x_te, 256, device),
                 **{(k, v): predict(f1, c[v], 256, device) for k, c in attacks.items() for v in ("x_adv", "x_clean")}}
-    r = lambda v: rate_ci(np.asarray(v, dtype=float), seed=a.seed)  # noqa: E731
+    r = lambda v: rate_ci(np.asarray(v, dtype=float), seed=par.seed)  # noqa: E731
     results = {}
-    for name, ex in a.explainers.items():
+    for name, ex in par.explainers.items():
         method = ex["method"]
         with timer("compute"):
             def maps(x, key):
                 target = pred[key]
-                ctx = {"seed": a.seed, "lan": g}
-                return to_map(explain(f1, x, target, ex, a.batch_size, device, progress=False, **ctx), method), target
+                ctx = {"seed": par.seed, "lan": g}
+                return to_map(explain(f1, x, target, ex, par.batch_size, device, progress=False, **ctx), method), target
 
             m_tr, _ = maps(x_tr, "train")
             f2, _ = train_mask_classifier(m_tr, y_tr, epochs=spec["epochs"], lr=spec["lr"], batch_size=spec["batch_size"],
-                                          seed=a.seed, device=device)
+                                          seed=par.seed, device=device)
 
             def f2_of(m):
                 with torch.no_grad():
@@ -78,12 +79,12 @@ def run(a) -> None:
                 score = lambda p1, p2: (1 - p2[torch.arange(len(p2)), p1]).numpy()  # noqa: E731
                 res["attacks"][atk] = {"n": len(p1a), "tp": r((p1a != p2a.argmax(1)).numpy()),
                                        "tn": r((p1c == p2c.argmax(1)).numpy()),
-                                       "auroc": auroc_ci(score(p1a, p2a), score(p1c, p2c), seed=a.seed)}
+                                       "auroc": auroc_ci(score(p1a, p2a), score(p1c, p2c), seed=par.seed)}
         results[name] = res
         print(f"{name}: f2 accuracy on maps {100 * res['f2_accuracy']['rate']:.1f}%; " + ", ".join(
             f"{k} TP {100 * v['tp']['rate']:.0f}% TN {100 * v['tn']['rate']:.0f}%" for k, v in res["attacks"].items()),
             file=sys.stderr)
     with timer("write"):
-        write_json(a.out, {"dataset": a.dataset, "model": a.model, "spec": spec, "n_train": len(y_tr),
+        write_json(fout.json, {"dataset": wc.dataset, "model": wc.model, "spec": spec, "n_train": len(y_tr),
                            "n_test": len(y_te), "interpretations": results})
-    timer.report("lan_interpretations", model=a.model, n=len(y_tr))
+    timer.report("lan_interpretations", model=wc.model, n=len(y_tr))

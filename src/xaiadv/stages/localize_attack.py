@@ -8,10 +8,10 @@ import sys
 from .. import runtime
 
 
-def run(a) -> None:
+def run(job) -> None:
+    fin, fout, par, wc = job.input, job.output, job.params, job.wildcards
     timer = runtime.Timer()
     with timer("load"):
-        import numpy as np
         import torch
         from tqdm import tqdm
 
@@ -21,12 +21,12 @@ def run(a) -> None:
         from ..localization.segments import largest_segments
         from ..models import load_model
         from ..stats import rate_ci
-        from ..train import predict
+        from ..models.train import predict
 
-        device = runtime.setup(a.seed, a.threads, a.device)
-        model = load_model(a.model_file, device)
-        x, y, ids, _ = load_split(a.test_split)
-        spec, seg, atk = a.spec, a.spec["segmentation"], a.spec["attack"]
+        device = runtime.setup(par.seed, job.threads, par.device)
+        model = load_model(fin.model, device)
+        x, y, ids, _ = load_split(fin.test)
+        spec, seg, atk = par.spec, par.spec["segmentation"], par.spec["attack"]
     with timer("compute"):
         # the first n_images test images the model classifies correctly and not already as the target
         keep, start = [], 0
@@ -59,7 +59,7 @@ def run(a) -> None:
                 out[k].append(r[k].cpu())
         res = {k: torch.cat(v) if v else torch.zeros(0) for k, v in out.items()}
         ok = res["success"].bool() if len(image) else torch.zeros(0, dtype=torch.bool)
-        sr = rate_ci(ok.numpy(), seed=a.seed)
+        sr = rate_ci(ok.numpy(), seed=par.seed)
         area = regions.flatten(1).float().mean(1) if len(image) else torch.zeros(0)
         print(f"localized BIM -> class {spec['target']}: {int(ok.sum())}/{len(ok)} attempts succeed "
               f"({int(res['stalled'].sum()) if len(image) else 0} stalled), region {100 * float(area.mean()):.1f}% of the "
@@ -70,10 +70,10 @@ def run(a) -> None:
                    "image": image[sel], "segment": segment[sel], "region": regions[sel].to(torch.uint8),
                    "x_adv": res["x_adv"][sel] if len(sel) else torch.zeros((0, *x.shape[1:])),
                    "steps": res["steps"][sel].long() if len(sel) else torch.zeros(0, dtype=torch.long)}
-        meta = {"dataset": a.dataset, "model": a.model, "spec": spec}
-        save_tensors(a.out_tensors, tensors, meta)
-        per_segment = [rate_ci(ok[segment == k].numpy(), seed=a.seed) for k in range(seg["n_segments"])]
-        write_json(a.out_summary, {**meta, "n_images": len(keep), "n_attempts": len(ok), "success": sr,
+        meta = {"dataset": wc.dataset, "model": wc.model, "spec": spec}
+        save_tensors(fout.tensors, tensors, meta)
+        per_segment = [rate_ci(ok[segment == k].numpy(), seed=par.seed) for k in range(seg["n_segments"])]
+        write_json(fout.summary, {**meta, "n_images": len(keep), "n_attempts": len(ok), "success": sr,
                                    "n_adversarial": len(sel),
                                    "stalled": int(res["stalled"].sum()) if len(image) else 0,
                                    "mean_steps": float(res["steps"][sel].float().mean()) if len(sel) else float("nan"),
@@ -81,4 +81,4 @@ def run(a) -> None:
                                    "mean_linf": float((res["x_adv"][sel] - xs[image[sel]]).abs().flatten(1).amax(1).mean())
                                    if len(sel) else float("nan"),
                                    "success_by_segment_rank": per_segment})
-    timer.report("localize_attack", model=a.model, n=len(ok))
+    timer.report("localize_attack", model=wc.model, n=len(ok))

@@ -9,7 +9,8 @@ from pathlib import Path
 from .. import runtime
 
 
-def run(a) -> None:
+def run(job) -> None:
+    fin, fout, par, wc = job.input, job.output, job.params, job.wildcards
     timer = runtime.Timer()
     with timer("load"):
         import numpy as np
@@ -23,27 +24,27 @@ def run(a) -> None:
         from ..models import load_model
         from .explain import background
 
-        device = runtime.setup(a.seed, a.threads, a.device)
-        model = load_model(a.model_file, device)
-        t, meta = load_tensors(a.attack_file)
-        spec = a.spec
+        device = runtime.setup(par.seed, job.threads, par.device)
+        model = load_model(fin.model, device)
+        t, meta = load_tensors(fin.adv)
+        spec = par.spec
         n = len(t["x_adv"])
         target = torch.full((n,), int(meta["spec"]["target"]), dtype=torch.long)
-        context = {"seed": a.seed}
+        context = {"seed": par.seed}
         if spec["method"] in NEEDS_BACKGROUND:
-            context["background"] = background(a.train_split, a.test_split, spec.get("background_size", 100), a.seed)
+            context["background"] = background(fin.train, fin.test, spec["background_size"], par.seed)
     with timer("compute"):
-        attr = explain(model, t["x_adv"], target, spec, a.batch_size, device, **context)
+        attr = explain(model, t["x_adv"], target, spec, par.batch_size, device, **context)
     with timer("write"):
         import captum
 
         write_explanations(
-            a.out, sample_id=np.arange(n), variant=["adversarial"] * n, label=t["y"][t["image"]].numpy(),
+            fout.parquet, sample_id=np.arange(n), variant=["adversarial"] * n, label=t["y"][t["image"]].numpy(),
             prediction=target.numpy(), explained_class=target.numpy(), attack_success=np.ones(n, bool),
             attribution=attr.numpy(),
-            metadata={"dataset": a.dataset, "model": a.model, "attack": "localized_bim", "explainer": a.explainer,
+            metadata={"dataset": wc.dataset, "model": wc.model, "attack": "localized_bim", "explainer": wc.loc_explainer,
                       "attributed_to": "pixels", "spec": spec, "config_hash": spec_hash(spec),
                       "code_hash": file_sha256([source_file(spec["method"]), Path(__file__).parents[1] / "cache.py"])[:16],
                       "versions": {"xaiadv": __version__, "torch": torch.__version__, "captum": captum.__version__}})
-    print(f"{a.explainer}: {n} localized adversarial examples -> {a.out}", file=sys.stderr)
-    timer.report("localize_explain", explainer=a.explainer, n=n)
+    print(f"{wc.loc_explainer}: {n} localized adversarial examples -> {fout.parquet}", file=sys.stderr)
+    timer.report("localize_explain", explainer=wc.loc_explainer, n=n)

@@ -9,7 +9,8 @@ import sys
 from .. import runtime
 
 
-def run(a) -> None:
+def run(job) -> None:
+    fin, fout, par = job.input, job.output, job.params
     timer = runtime.Timer()
     with timer("load"):
         import numpy as np
@@ -21,28 +22,28 @@ def run(a) -> None:
         from ..io import atomic_path
         from ..localization import metrics as M
 
-        t = load_file(a.attack_file)
+        t = load_file(fin.adv)
         region = t["region"].astype(bool)
         maps = {}
-        for path in a.explanations:
+        for path in fin.explanations:
             frame, attr, meta = read_explanations(path)
             if len(frame) != len(region):
-                raise SystemExit(f"{path}: {len(frame)} rows, but {a.attack_file} has {len(region)} adversarial examples")
+                raise SystemExit(f"{path}: {len(frame)} rows, but {fin.adv} has {len(region)} adversarial examples")
             maps[meta["explainer"]] = M.pixel_relevance(attr)
-        if a.lime not in maps:
-            raise SystemExit(f"--lime {a.lime!r}: not among the explanations given ({', '.join(maps)})")
+        if par.lime not in maps:
+            raise SystemExit(f"params.lime = {par.lime!r}: not among the explanations given ({', '.join(maps)})")
     with timer("compute"):
-        rng = np.random.default_rng(a.seed)
+        rng = np.random.default_rng(par.seed)
         rows, points = [], []
         for k in range(len(region)):
-            ranked = M.superpixel_ranking(maps[a.lime][k], a.max_superpixels)
+            ranked = M.superpixel_ranking(maps[par.lime][k], par.max_superpixels)
             sizes = M.partial_union_sizes(ranked)
             c = region[k]
             base = {"example": k, "image": int(t["image"][k]), "segment": int(t["segment"][k]),
                     "region_size": int(c.sum())}
-            cands = {name: M.top_k_masks(m[k], sizes, rng) for name, m in maps.items() if name != a.lime}
+            cands = {name: M.top_k_masks(m[k], sizes, rng) for name, m in maps.items() if name != par.lime}
             # LIME's explanation of size n: the union of its n best superpixels (cumulative OR)
-            cands[a.lime] = np.cumsum(ranked, axis=0).astype(bool) if ranked else np.zeros((0, *c.shape), bool)
+            cands[par.lime] = np.cumsum(ranked, axis=0).astype(bool) if ranked else np.zeros((0, *c.shape), bool)
             cands["random"] = M.top_k_masks(rng.random(c.shape), sizes)
             for name, p in cands.items():
                 jac, ham = M.jaccard(p, c), M.hamming_likeness(p, c)
@@ -58,6 +59,6 @@ def run(a) -> None:
         if len(df):
             print(df.groupby("explainer")[["jaccard", "hamming", "pointing"]].mean().round(3).to_string(), file=sys.stderr)
     with timer("write"):
-        with atomic_path(a.out) as tmp:
+        with atomic_path(fout.csv) as tmp:
             df.to_csv(tmp, index=False)
     timer.report("localize_score", n=len(region))

@@ -44,51 +44,52 @@ def ndcg(benign_logits, res: dict, seed: int, ks=(1, 5)) -> dict:
     return {str(k): mean_ci(nd[:, i], seed=seed) for i, k in enumerate(ks)}
 
 
-def run(a) -> None:
+def run(job) -> None:
+    fout, par, wc = job.output, job.params, job.wildcards
     timer = runtime.Timer()
     with timer("load"):
         from ..io import write_json
         from ..rectifiers import evaluate, source_file
         from ._attacked import chosen, load_attacked, spec_for_output
 
-        device, model, x, adv = load_attacked(a)
-        c = chosen(x, adv, a.n_rectify)
+        device, model, x, adv = load_attacked(job)
+        c = chosen(x, adv, par.n_rectify)
         x_adv, x_clean, y, label_adv, label_clean = c["x_adv"], c["x_clean"], c["y"], c["label_adv"], c["label_clean"]
         sel = c["index"]
         import torch
 
         with torch.no_grad():  # the benign images' logits: NDCG's graded relevance
-            benign_logits = torch.cat([model(x_clean[i:i + a.batch_size].to(device)).float().cpu()
-                                       for i in range(0, len(x_clean), a.batch_size)]) if len(x_clean) else torch.zeros(0, 1)
-        print(f"{a.attack}: rectifying {len(sel)} of {c['n_successful']} successful adversarial examples", file=sys.stderr)
-    for out in a.outputs:
-        name, spec = spec_for_output(out, a.rectifiers, "rectifier")
+            benign_logits = torch.cat([model(x_clean[i:i + par.batch_size].to(device)).float().cpu()
+                                       for i in range(0, len(x_clean), par.batch_size)]) if len(x_clean) else torch.zeros(0, 1)
+        print(f"{wc.attack}: rectifying {len(sel)} of {c['n_successful']} successful adversarial examples", file=sys.stderr)
+    for out in fout.files:
+        name, spec = spec_for_output(out, par.rectifiers, "rectifier")
         t0 = time.perf_counter()
         extra = {}
         if spec["method"] == "dae":
             from ..rectifiers.dae import load_denoiser
 
-            if name not in a.denoisers:
+            if name not in par.denoisers:
                 raise SystemExit(f"rectifier {name!r}: no --denoisers entry (rule train_denoiser)")
-            extra["denoiser"], meta = load_denoiser(a.denoisers[name], device)
+            extra["denoiser"], meta = load_denoiser(par.denoisers[name], device)
             if extra["denoiser"] is None:
                 with timer("write"):
-                    write_json(out, {"dataset": a.dataset, "model": a.model, "attack": a.attack, "rectifier": name,
+                    write_json(out, {"dataset": wc.dataset, "model": wc.model, "attack": wc.attack, "rectifier": name,
                                      "spec": spec, "method": "dae", "skipped": meta["skipped"],
                                      "n_successful": c["n_successful"], "code": source_file("dae").name})
                 print(f"{name}: skipped ({meta['skipped']})", file=sys.stderr)
                 continue
         with timer("compute"):
-            r_adv = evaluate(model, x_adv, label_adv, y, spec, batch_size=a.batch_size, seed=a.seed, device=device,
+            r_adv = evaluate(model, x_adv, label_adv, y, spec, batch_size=par.batch_size, seed=par.seed, device=device,
                              extra=extra)
-            r_clean = evaluate(model, x_clean, label_clean, y, spec, batch_size=a.batch_size, seed=a.seed + 1,
+            r_clean = evaluate(model, x_clean, label_clean, y, spec, batch_size=par.batch_size, seed=par.seed + 1,
                                device=device, extra=extra)
         with timer("write"):
-            write_json(out, {"dataset": a.dataset, "model": a.model, "attack": a.attack, "rectifier": name, "spec": spec,
+            write_json(out, {"dataset": wc.dataset, "model": wc.model, "attack": wc.attack, "rectifier": name, "spec": spec,
                              "method": spec["method"], "aggregate": r_adv["aggregate"],
-                             "adversarial": score(r_adv, a.seed), "clean": score(r_clean, a.seed),
-                             "ndcg": {"adversarial": ndcg(benign_logits, r_adv, a.seed),
-                                      "clean": ndcg(benign_logits, r_clean, a.seed)},
+                             "adversarial": score(r_adv, par.seed), "clean": score(r_clean, par.seed),
+                             "ndcg": {"adversarial": ndcg(benign_logits, r_adv, par.seed),
+                                      "clean": ndcg(benign_logits, r_clean, par.seed)},
                              "n_successful": c["n_successful"], "code": source_file(spec["method"]).name,
                              # per image (test-split index): rectified to the true label (a rate over repeats
                              # for "mean" rectifiers), for the end-to-end evaluation behind a detector
@@ -98,4 +99,4 @@ def run(a) -> None:
         print(f"{name}: adversarial -> true label {100 * r_adv['hits'].float().mean():.1f}%, "
               f"clean kept {100 * r_clean['hits'].float().mean():.1f}% (n={len(sel)}, {time.perf_counter() - t0:.1f} s)",
               file=sys.stderr)
-    timer.report("rectify", attack=a.attack, n=len(sel))
+    timer.report("rectify", attack=wc.attack, n=len(sel))

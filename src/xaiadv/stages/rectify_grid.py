@@ -8,7 +8,8 @@ import sys
 from .. import runtime
 
 
-def run(a) -> None:
+def run(job) -> None:
+    fout, par, wc = job.output, job.params, job.wildcards
     timer = runtime.Timer()
     with timer("load"):
         import pandas as pd
@@ -19,31 +20,31 @@ def run(a) -> None:
         from ..rectifiers.base import method_params
         from ._attacked import chosen, load_attacked
 
-        device, model, x, adv = load_attacked(a)
-        c = chosen(x, adv, a.n_rectify)
-        g = a.grid
-        print(f"{a.attack}: {len(c['y'])} images, {len(g['intensity'])} x {len(g['percentage'])} grid, "
-              f"rectifiers {', '.join(a.rectifiers)}", file=sys.stderr)
+        device, model, x, adv = load_attacked(job)
+        c = chosen(x, adv, par.n_rectify)
+        g = par.grid
+        print(f"{wc.attack}: {len(c['y'])} images, {len(g['intensity'])} x {len(g['percentage'])} grid, "
+              f"rectifiers {', '.join(par.rectifiers)}", file=sys.stderr)
     rows = []
-    for k, (name, spec) in enumerate(a.rectifiers.items()):
+    for k, (name, spec) in enumerate(par.rectifiers.items()):
         params = {key: v for key, v in method_params(spec).items() if key not in ("intensity", "percentage")}
         if g.get("repeats"):
             params["repeats"] = g["repeats"]
         for variant, xs, lab in (("adversarial", c["x_adv"], c["label_adv"]), ("clean", c["x_clean"], c["label_clean"])):
             with timer("compute"):
-                gen = torch.Generator().manual_seed(a.seed + 2 * k + (variant == "clean"))
+                gen = torch.Generator().manual_seed(par.seed + 2 * k + (variant == "clean"))
                 hits = grid(model, xs.to(device), lab.to(device), c["y"], generator=gen, intensities=g["intensity"],
                             percentages=g["percentage"], **params)
             for i, level in enumerate(g["intensity"]):
                 for j, pct in enumerate(g["percentage"]):
                     h = hits[i, j]
-                    rows.append({"dataset": a.dataset, "model": a.model, "attack": a.attack, "rectifier": name,
+                    rows.append({"dataset": wc.dataset, "model": wc.model, "attack": wc.attack, "rectifier": name,
                                  "cam": spec.get("cam", "grad_cam"), "fill": spec.get("fill", "gaussian"),
                                  "images": variant, "intensity": level, "percentage": pct,
                                  "accuracy": float(h.float().mean()) if len(h) else float("nan"), "n": len(h),
                                  "repeats": params.get("repeats", 10)})
         print(f"{name}: done", file=sys.stderr)
     with timer("write"):
-        with atomic_path(a.out) as tmp:
+        with atomic_path(fout.csv) as tmp:
             pd.DataFrame(rows).to_csv(tmp, index=False)
-    timer.report("rectify_grid", attack=a.attack, n=len(c["y"]))
+    timer.report("rectify_grid", attack=wc.attack, n=len(c["y"]))

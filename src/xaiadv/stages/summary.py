@@ -5,10 +5,11 @@ from __future__ import annotations
 from .. import runtime
 
 
-def run(a) -> None:
+def run(job) -> None:
+    fout, par = job.output, job.params
     timer = runtime.Timer()
     with timer("compute"):
         from ..tables.summary import write_summary
 
-        write_summary(a.tables, a.out_csv, a.out_rst)
+        write_summary(par.tables, fout.csv, fout.rst)
     timer.report("summary")

@@ -8,7 +8,8 @@ import sys
 from .. import runtime
 
 
-def run(a) -> None:
+def run(job) -> None:
+    fin, fout, par, wc = job.input, job.output, job.params, job.wildcards
     timer = runtime.Timer()
     with timer("load"):
         import torch
@@ -20,24 +21,24 @@ def run(a) -> None:
         from ..stats import rate_ci
         from ._lan import load_detector
 
-        device, f1, g, _ = load_detector(a, with_f2=False)
-        spec = a.spec
-        x, y, _, meta = load_split(a.train_split, spec.get("n_train"))
-        x_te, y_te, _, _ = load_split(a.test_split)
+        device, f1, g, _ = load_detector(job, with_f2=False)
+        spec = par.spec
+        x, y, _, meta = load_split(fin.train, spec.get("n_train"))
+        x_te, y_te, _, _ = load_split(fin.test)
     with timer("compute"):
         masks = masks_of(g, x, device=device)
         f2, losses = train_mask_classifier(masks, y, epochs=spec["epochs"], lr=spec["lr"],
-                                           batch_size=spec["batch_size"], seed=a.seed, device=device)
+                                           batch_size=spec["batch_size"], seed=par.seed, device=device)
         out = lan_outputs(f1, g, f2, x_te, device=device)
-    acc1 = rate_ci((out["pred_f1"] == y_te).numpy(), seed=a.seed)
-    acc2 = rate_ci((out["pred_f2"] == y_te).numpy(), seed=a.seed)
-    agree = rate_ci((out["pred_f1"] == out["pred_f2"]).numpy(), seed=a.seed)
-    print(f"{a.model}: f1 accuracy {100 * acc1['rate']:.2f}%, f2 on masks {100 * acc2['rate']:.2f}%, "
+    acc1 = rate_ci((out["pred_f1"] == y_te).numpy(), seed=par.seed)
+    acc2 = rate_ci((out["pred_f2"] == y_te).numpy(), seed=par.seed)
+    agree = rate_ci((out["pred_f1"] == out["pred_f2"]).numpy(), seed=par.seed)
+    print(f"{wc.model}: f1 accuracy {100 * acc1['rate']:.2f}%, f2 on masks {100 * acc2['rate']:.2f}%, "
           f"f1 = f2 on {100 * agree['rate']:.2f}% (n={acc1['n']} test images)", file=sys.stderr)
     with timer("write"):
-        save_model(a.out, f2.cpu(), "lenet", len(meta["classes"]), {"in_channels": int(masks.shape[1]),
+        save_model(fout.model, f2.cpu(), "lenet", len(meta["classes"]), {"in_channels": int(masks.shape[1]),
                                                                       "weights": "trained", "input": "LAN mask 1 - A"})
-        write_json(a.out_metrics, {"dataset": a.dataset, "model": a.model, "spec": spec, "n_train": len(x),
+        write_json(fout.metrics, {"dataset": wc.dataset, "model": wc.model, "spec": spec, "n_train": len(x),
                                    "f1_accuracy": acc1, "f2_accuracy": acc2, "agreement": agree,
                                    "train_loss": losses, "torch": torch.__version__})
-    timer.report("train_mask_classifier", model=a.model, n=len(x))
+    timer.report("train_mask_classifier", model=wc.model, n=len(x))

@@ -7,7 +7,7 @@ attack, rectifier or detector); ``tests/test_papers.py`` checks every row agains
 
 from __future__ import annotations
 
-from .. import config as xcfg
+from .. import dag as xcfg
 
 
 def cell_keys(config: dict) -> set[tuple[str, str, str, str, str]]:

@@ -30,9 +30,9 @@ def behind_detector(frame, attribution: np.ndarray, rectified: dict[str, dict], 
     tpr / fpr ({rate, n, lo, hi}: flagged fraction of the adversarial / clean versions at score >= 0.5),
     and per rectifier {oracle_adversarial, adversarial, clean} as {rate, n, lo, hi}; or {"skipped": reason}
     when fewer than ``min_images`` training images or explained rectified images remain."""
-    from .detectors.features import features
-    from .detectors.models import build
-    from .stats import rate_ci
+    from .features import features
+    from .models import build
+    from ..stats import rate_ci
 
     ok = frame.attack_success.to_numpy()
     ids = frame.sample_id.to_numpy()

@@ -21,8 +21,7 @@ from ..explainers.lrp import explain as lrp
 from ..rectifiers.heat_and_blur import blur, heat_and_blur, heatmap_mask
 
 
-def defend(model, x: torch.Tensor, sigma: float, k_std: float = 2.0, absolute: bool = True,
-           first_rule: str = "zplus") -> torch.Tensor:
+def defend(model, x: torch.Tensor, sigma: float, *, k_std: float, absolute: bool, first_rule: str) -> torch.Tensor:
     """Heat and Blur (Algorithm 1) of ``x`` (N, C, H, W): the cleaned images."""
     with torch.no_grad():
         label = model(x).argmax(1)
@@ -49,7 +48,7 @@ def pgd(model, x, target, eps: float, alpha: float, steps: int, x_orig=None) -> 
 
 
 def algorithm2(model, x, target, *, sigma: float, eps: float, alpha: float, steps: int, iterations: int,
-               k_std: float = 2.0, absolute: bool = True, first_rule: str = "zplus", **_) -> torch.Tensor:
+               k_std: float, absolute: bool, first_rule: str) -> torch.Tensor:
     """Algorithm 2 with targeted L_inf PGD (``steps`` of ``alpha``, budget ``eps`` around the original image) as
     the inner attack; at most ``iterations`` rounds. Returns (N, C, H, W)."""
     x_orig = x.detach()
@@ -63,14 +62,14 @@ def algorithm2(model, x, target, *, sigma: float, eps: float, alpha: float, step
         new = torch.where(mask, adv, temp).clamp(0, 1)
         temp = torch.where(done[:, None, None, None], temp, new)
         with torch.no_grad():
-            done |= model(defend(model, temp, sigma, k_std, absolute, first_rule)).argmax(1) == target
+            done |= model(defend(model, temp, sigma, k_std=k_std, absolute=absolute, first_rule=first_rule)).argmax(1) == target
         if done.all():
             break
     return temp
 
 
-def bpda_eot_pgd(model, x, target, *, eps: float, alpha: float, steps: int, sigma_range=(0.8, 1.2), eot: int = 4,
-                 k_std: float = 2.0, absolute: bool = True, first_rule: str = "zplus", generator=None, **_) -> torch.Tensor:
+def bpda_eot_pgd(model, x, target, *, eps: float, alpha: float, steps: int, sigma_range: tuple[float, float], eot: int,
+                 k_std: float, absolute: bool, first_rule: str, generator=None) -> torch.Tensor:
     """Targeted L_inf PGD on CE(f(HeatAndBlur_sigma(x')), target), mask constant per step, sigma ~ U(sigma_range)
     over ``eot`` draws per step. Returns (N, C, H, W) within ``eps`` of ``x`` and in [0, 1]."""
     x_orig = x.detach()

@@ -18,8 +18,8 @@ import torch
 from torch import nn
 
 
-def attack(f1: nn.Module, x: torch.Tensor, labels: torch.Tensor, *, g: nn.Module, f2: nn.Module, eps: float = 0.3,
-           alpha: float = 0.01, steps: int = 40, weight: float = 1.0, **_) -> torch.Tensor:
+def attack(f1: nn.Module, x: torch.Tensor, labels: torch.Tensor, *, g: nn.Module, f2: nn.Module, eps: float,
+           alpha: float, steps: int, weight: float) -> torch.Tensor:
     """Targeted PGD against f1 and the LAN detector. ``x`` (N, C, H, W) in [0, 1]; ``labels`` (N,) int64 the
     target classes; ``eps`` / ``alpha`` the L_inf budget and step on the [0, 1] scale.
     Returns x_adv like ``x``, within ``eps`` of ``x`` and in [0, 1]."""

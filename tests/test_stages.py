@@ -1,0 +1,71 @@
+"""Stages called the way a rule calls them (xaiadv.stages.run_job with the job's input, output, params,
+wildcards, threads and log), and the source files a rule tracks (xaiadv.deps)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+import yaml
+
+from conftest import ROOT
+from xaiadv import config as xcfg
+from xaiadv import dag
+from xaiadv.stages import make_job, run_job
+
+
+@pytest.fixture()
+def attack_job(tmp_path, mnist_model, mnist_small):
+    """An attack job of the default config (fgsm_linf on MNIST) on 40 real test digits and the trained CNN."""
+    from xaiadv.data.split import Split, save_split
+    from xaiadv.models import save_model
+
+    _, _, x, y = mnist_small
+    save_model(tmp_path / "model.safetensors", mnist_model, "kao_mnist_cnn", 10)
+    codes = (x[:40] * 256).round().clamp(0, 255).to(torch.uint8).numpy()
+    save_split(tmp_path / "test.safetensors", Split(codes, y[:40].numpy(), np.arange(40), [str(c) for c in range(10)],
+                                                     scale=256.0, source="test"))
+    cfg = xcfg.validate(yaml.safe_load((ROOT / "config.yaml").read_text()))
+    return make_job(
+        "attack",
+        input={"model": str(tmp_path / "model.safetensors"), "test": str(tmp_path / "test.safetensors")},
+        output={"tensors": str(tmp_path / "adv.safetensors"), "summary": str(tmp_path / "adv.json")},
+        params={"spec": dag.attack_spec(cfg, "fgsm_linf", "mnist"), "n_eval": 40, "batch_size": 64, "seed": 0,
+                "device": "cpu"},
+        wildcards={"dataset": "mnist", "model": "mnist_cnn", "attack": "fgsm_linf"}, threads=1,
+        log=[str(tmp_path / "attack.log")])
+
+
+def test_attack_stage_runs_as_its_rule_does(attack_job, tmp_path):
+    run_job(attack_job)
+    s = json.loads((tmp_path / "adv.json").read_text())
+    assert s["n_eval"] == 40 and 30 <= s["n_attacked"] <= 40 and s["spec"]["eps"] == 0.3
+    assert s["success"]["n"] == s["n_attacked"] and s["success"]["rate"] > 0.5  # FGSM at eps 0.3 on MNIST
+    log = (tmp_path / "attack.log").read_text()
+    assert "TIMING" in log and "fgsm_linf: success" in log
+    print("after the job")  # the caller's stdout is back (pytest captures it, not the job's log)
+    assert "after the job" not in (tmp_path / "attack.log").read_text()
+
+
+def test_a_failing_stage_leaves_its_traceback_in_the_log_and_raises(attack_job, tmp_path):
+    attack_job.params.spec = {**attack_job.params.spec, "kappa": 1.0}  # not a key of fgsm
+    with pytest.raises(xcfg.ConfigError, match="unknown key 'kappa' for method 'fgsm'"):
+        run_job(attack_job)
+    assert "Traceback" in (tmp_path / "attack.log").read_text()
+    assert not (tmp_path / "adv.json").exists()
+
+
+def test_source_files_follow_imports_within_the_package():
+    from xaiadv.deps import modules
+
+    attack = modules("xaiadv.stages.attack", "xaiadv.attacks.pgd")
+    assert {"xaiadv.stages", "xaiadv.stages.attack", "xaiadv.attacks", "xaiadv.attacks.base", "xaiadv.attacks.pgd",
+            "xaiadv.runtime", "xaiadv.io", "xaiadv.models.registry"} <= set(attack)
+    assert not any(m.startswith(("xaiadv.explainers", "xaiadv.rectifiers", "xaiadv.tables")) for m in attack)
+    assert "xaiadv.attacks.cw" not in attack  # a method module only where the rule names it
+    # imports inside functions count (rectify imports NDCG inside ndcg())
+    assert "xaiadv.metrics.ndcg" in modules("xaiadv.stages.rectify")
+    with pytest.raises(ValueError, match="not a module"):
+        modules("xaiadv.stages.nope")

@@ -1,0 +1,13 @@
+"""The script of every rule (Snakemake's ``script:``): run the rule's stage with the job's input, output,
+params, wildcards, threads and log (see xaiadv.stages.run_job). The package comes from this checkout's
+src/, whichever Python runs the job (the venv's, or a rule's conda env's under --sdm conda)."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # noqa: F821 (set by Snakemake)
+
+from xaiadv import runtime  # noqa: E402,F401  (records the job's start time first)
+from xaiadv.stages import run_job  # noqa: E402
+
+run_job(snakemake, fd_level=True)  # noqa: F821
