@@ -88,8 +88,9 @@ def test_env_parses_and_pins_like_requirements(path):
 
 
 # Imported only because they happen to be installed here (try/except imports of optional
-# dependencies): joblib/loky use psutil when present; torch imports cloudpickle when present.
-OPTIONAL = {"psutil", "cloudpickle"}
+# dependencies): joblib/loky use psutil when present; torch imports cloudpickle when present; jsonschema's
+# format checkers import idna when present.
+OPTIONAL = {"psutil", "cloudpickle", "idna"}
 
 
 def rule_env_problems(logs: Path) -> list[str]:

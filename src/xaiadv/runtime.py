@@ -10,6 +10,9 @@ import time
 from contextlib import contextmanager
 
 T_PROCESS = time.time()  # set when xaiadv.runtime is first imported (start of the job, before torch)
+# Top-level modules already imported when the job's own code starts: the runner's (Snakemake's script preamble
+# imports snakemake from Snakemake's own search path, not from the rule's env), not the stage's.
+PRELOADED = frozenset(m.split(".")[0] for m in list(sys.modules))
 
 
 def setup(seed: int = 0, threads: int | None = None, device: str = "auto"):
@@ -67,6 +70,7 @@ class Timer:
 
 
 def third_party_modules() -> list[str]:
-    """Top-level third-party modules this process has imported (a test checks them against the rule's conda env)."""
-    names = {m.split(".")[0] for m in list(sys.modules)}
+    """Top-level third-party modules this process has imported since the job's own code started (not the runner's,
+    :data:`PRELOADED`; a test checks them against the rule's conda env)."""
+    names = {m.split(".")[0] for m in list(sys.modules)} - PRELOADED
     return sorted(n for n in names if not n.startswith("_") and n not in sys.stdlib_module_names and n != "xaiadv")
