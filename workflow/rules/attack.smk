@@ -16,7 +16,7 @@ rule attack:
         runtime=RES["runtime"],
         gpu=RES["gpu"],
     params:
-        spec=lambda wc: dag.attack_spec(config, wc.attack, wc.dataset),
+        spec=lambda wc: canonical(dag.attack_spec(config, wc.attack, wc.dataset)),
         n_eval=lambda wc: dag.attack_n_eval(config, wc.attack, wc.dataset, wc.model),
         batch_size=config["batch_size"],
         seed=config["seed"],

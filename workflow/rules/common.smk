@@ -39,6 +39,17 @@ wildcard_constraints:
     loc_explainer=("|".join(dag.localization_explainers(config)) if config["localization"]["models"] else "-"),
 
 
+def canonical(obj):
+    """``obj`` with every mapping's keys sorted, recursively: a stage that iterates a mapping (the CAM grid's
+    rectifiers, the detectors, the summary's tables) sees one order, whatever the config's key order, so
+    reordering config entries changes no number (seeds follow the iteration order)."""
+    if isinstance(obj, dict):
+        return {k: canonical(obj[k]) for k in sorted(obj)}
+    if isinstance(obj, (list, tuple)):
+        return [canonical(v) for v in obj]
+    return obj
+
+
 def code(stage, *modules):
     """The package's source files that a job of ``stage`` runs, as inputs (Snakemake does not track imports):
     the stage module and everything it imports within xaiadv, plus ``modules`` it loads by name (a method's

@@ -14,7 +14,7 @@ rule prepare_dataset:
         runtime=30,
         gpu=0,
     params:
-        spec=lambda wc: data_spec(wc.dataset),
+        spec=lambda wc: canonical(data_spec(wc.dataset)),
         seed=config["seed"],
     script:
         "../scripts/stage.py"

@@ -14,8 +14,8 @@ rule detect:
         runtime=30,
         gpu=0,
     params:
-        detectors=config["detectors"],
-        detection=config["detection"],
+        detectors=canonical(config["detectors"]),
+        detection=canonical(config["detection"]),
         seed=config["seed"],
     script:
         "../scripts/stage.py"

@@ -22,7 +22,7 @@ rule explain:
         runtime=RES["runtime"],
         gpu=RES["gpu"],
     params:
-        explainers=PIXEL_EXPLAINERS,
+        explainers=canonical(PIXEL_EXPLAINERS),
         batch_size=config["batch_size"],
         n_explain=lambda wc: dag.explain_count(config, wc.dataset, wc.attack),
         seed=config["seed"],
@@ -53,7 +53,7 @@ rule explain_lan:
         runtime=RES["runtime"],
         gpu=0,
     params:
-        explainers=lambda wc: {wc.lan_explainer: LAN_EXPLAINERS[wc.lan_explainer]},
+        explainers=lambda wc: canonical({wc.lan_explainer: LAN_EXPLAINERS[wc.lan_explainer]}),
         n_explain=lambda wc: dag.explain_count(config, wc.dataset, wc.attack),
         batch_size=config["batch_size"],
         seed=config["seed"],

@@ -21,7 +21,7 @@ rule heat_blur:
         runtime=RES["runtime"],
         gpu=RES["gpu"],
     params:
-        spec=lambda wc: dag.heat_blur_spec(config, wc.dataset),
+        spec=lambda wc: canonical(dag.heat_blur_spec(config, wc.dataset)),
         n_images=lambda wc: dag.heat_blur_spec(config, wc.dataset)["n_images"],
         batch_size=config["batch_size"],
         seed=config["seed"],
@@ -47,7 +47,7 @@ rule heat_blur_adaptive:
         runtime=RES["runtime"],
         gpu=RES["gpu"],
     params:
-        spec=lambda wc: heat_blur_adaptive_spec(wc.dataset),
+        spec=lambda wc: canonical(heat_blur_adaptive_spec(wc.dataset)),
         seed=config["seed"],
         device=config["device"],
     script:

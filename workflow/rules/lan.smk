@@ -20,7 +20,7 @@ rule train_lan:
         runtime=RES["runtime"],
         gpu=RES["gpu"],
     params:
-        spec=lambda wc: dag.lan_spec(config, "lan", wc.dataset),
+        spec=lambda wc: canonical(dag.lan_spec(config, "lan", wc.dataset)),
         seed=config["seed"],
         device=config["device"],
     script:
@@ -47,7 +47,7 @@ rule train_mask_classifier:
         runtime=RES["runtime"],
         gpu=RES["gpu"],
     params:
-        spec=lambda wc: dag.lan_spec(config, "mask_classifier", wc.dataset),
+        spec=lambda wc: canonical(dag.lan_spec(config, "mask_classifier", wc.dataset)),
         seed=config["seed"],
         device=config["device"],
     script:
@@ -103,7 +103,7 @@ rule lan_adaptive:
         runtime=RES["runtime"],
         gpu=RES["gpu"],
     params:
-        spec=lambda wc: dag.lan_spec(config, "adaptive", wc.dataset),
+        spec=lambda wc: canonical(dag.lan_spec(config, "adaptive", wc.dataset)),
         seed=config["seed"],
         device=config["device"],
     script:
@@ -137,8 +137,10 @@ rule lan_interpretations:
         runtime=RES["runtime"],
         gpu=RES["gpu"],
     params:
-        explainers={e: config["explainers"][e] for e in config["lan_detection"]["interpretations"]["explainers"]},
-        spec=config["lan_detection"]["interpretations"],
+        explainers=canonical(
+            {e: config["explainers"][e] for e in config["lan_detection"]["interpretations"]["explainers"]}
+        ),
+        spec=canonical(config["lan_detection"]["interpretations"]),
         batch_size=config["batch_size"],
         seed=config["seed"],
         device=config["device"],

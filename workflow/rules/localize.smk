@@ -21,7 +21,7 @@ rule localize_attack:
         runtime=RES["runtime"],
         gpu=RES["gpu"],
     params:
-        spec=localization_spec(),
+        spec=canonical(localization_spec()),
         seed=config["seed"],
         device=config["device"],
     script:
@@ -47,7 +47,7 @@ rule localize_explain:
         runtime=RES["runtime"],
         gpu=RES["gpu"],
     params:
-        spec=lambda wc: config["explainers"][wc.loc_explainer],
+        spec=lambda wc: canonical(config["explainers"][wc.loc_explainer]),
         batch_size=config["batch_size"],
         seed=config["seed"],
         device=config["device"],

@@ -20,8 +20,8 @@ rule rectify:
         runtime=RES["runtime"],
         gpu=RES["gpu"],
     params:
-        rectifiers=lambda wc: dag.rectifier_specs(config, wc.dataset),
-        denoisers=lambda wc: denoisers(wc.dataset),
+        rectifiers=lambda wc: canonical(dag.rectifier_specs(config, wc.dataset)),
+        denoisers=lambda wc: canonical(denoisers(wc.dataset)),
         batch_size=config["batch_size"],
         n_rectify=lambda wc: config["datasets"][wc.dataset]["n_rectify"] or 0,
         seed=config["seed"],
@@ -50,8 +50,10 @@ rule rectify_grid:
         runtime=RES["runtime"],
         gpu=RES["gpu"],
     params:
-        rectifiers=lambda wc: {r: dag.rectifier_specs(config, wc.dataset)[r] for r in dag.grid_rectifiers(config)},
-        grid=lambda wc: dag.grid_spec(config, wc.dataset),
+        rectifiers=lambda wc: canonical(
+            {r: dag.rectifier_specs(config, wc.dataset)[r] for r in dag.grid_rectifiers(config)}
+        ),
+        grid=lambda wc: canonical(dag.grid_spec(config, wc.dataset)),
         n_rectify=lambda wc: config["datasets"][wc.dataset]["n_rectify"] or 0,
         seed=config["seed"],
         device=config["device"],
@@ -80,7 +82,7 @@ rule endtoend:
         gpu=0,
     params:
         detector_name=lambda wc: dag.endtoend_setup(config)[1],
-        detector=lambda wc: config["detectors"][dag.endtoend_setup(config)[1]],
+        detector=lambda wc: canonical(config["detectors"][dag.endtoend_setup(config)[1]]),
         min_images=config["detection"]["min_images"],
         seed=config["seed"],
     script:

@@ -72,6 +72,6 @@ rule summary:
         runtime=10,
         gpu=0,
     params:
-        tables=lambda wc: summary_inputs(),
+        tables=lambda wc: canonical(summary_inputs()),
     script:
         "../scripts/stage.py"

@@ -16,7 +16,7 @@ rule train_classifier:
         runtime=RES["runtime"],
         gpu=RES["gpu"],
     params:
-        spec=lambda wc: config["models"][wc.model],
+        spec=lambda wc: canonical(config["models"][wc.model]),
         seed=config["seed"],
         device=config["device"],
     script:
@@ -40,7 +40,7 @@ rule train_denoiser:
         runtime=RES["runtime"],
         gpu=RES["gpu"],
     params:
-        spec=lambda wc: dag.rectifier_specs(config, wc.dataset)[wc.rectifier],
+        spec=lambda wc: canonical(dag.rectifier_specs(config, wc.dataset)[wc.rectifier]),
         seed=config["seed"],
         device=config["device"],
     script:
