@@ -43,6 +43,7 @@ lint: venv
 bench: venv
 	$(BIN)/python benchmarks/bench_attack.py
 	$(BIN)/python benchmarks/bench_overhead.py
+	$(BIN)/python benchmarks/bench_job_startup.py
 	$(BIN)/python benchmarks/bench_expected_gradients.py
 	$(BIN)/python benchmarks/bench_igos.py
 	$(BIN)/python benchmarks/bench_lan.py
