@@ -68,17 +68,26 @@ def method_spec(section: str, spec: dict, schema_path: str | Path | None = None)
 
     Raises :class:`ConfigError` naming the key, e.g. a key the method does not read.
     """
-    schema = _schema(str(schema_path or DEFAULT_SCHEMA))
-    entry = {"$schema": schema.get("$schema"), **schema["$defs"][ENTRY_DEFS[section]]}
     out = copy.deepcopy(spec)
-    validator = _validator_with_defaults(entry)
-    errors = list(validator.iter_errors(out))
+    errors = list(_entry_validator(section, str(schema_path or DEFAULT_SCHEMA)).iter_errors(out))
     if errors:
-        err = max(errors, key=lambda e: len(list(e.absolute_path)))
-        msg = _explain(err)
-        raise ConfigError(f"{section} entry {spec.get('method')!r}" + (msg[len("<top level>"):] if msg.startswith(
-            "<top level>") else f": {msg}"))
+        raise ConfigError(_scoped(f"{section} entry {spec.get('method')!r}",
+                                  max(errors, key=lambda e: len(list(e.absolute_path)))))
     return out
+
+
+@lru_cache(maxsize=16)
+def _entry_validator(section: str, schema_path: str):
+    """The defaults-filling validator of ``section``'s entry schema (built once per process: the dispatchers call
+    :func:`method_spec` per batch)."""
+    schema = _schema(schema_path)
+    return _validator_with_defaults({"$schema": schema.get("$schema"), **schema["$defs"][ENTRY_DEFS[section]]})
+
+
+def _scoped(where: str, err) -> str:
+    """:func:`_explain`'s line for ``err`` found in a sub-schema, prefixed with ``where`` (the entry it checked)."""
+    msg = _explain(err)
+    return where + (msg[len("<top level>"):] if msg.startswith("<top level>") else f": {msg}")
 
 
 def section_defaults(*path: str, schema_path: str | Path | None = None) -> dict:
@@ -294,9 +303,7 @@ def _check_per_dataset(where: str, entry: dict, entry_schema: dict) -> None:
     validator = _validator_with_defaults(entry_schema)
     for ds in entry["per_dataset"]:
         for err in validator.iter_errors(for_dataset(entry, ds)):
-            msg = _explain(err)
-            raise ConfigError(f"{where}.per_dataset.{ds}" + (msg[len("<top level>"):] if msg.startswith("<top level>")
-                                                             else f": {msg}"))
+            raise ConfigError(_scoped(f"{where}.per_dataset.{ds}", err))
 
 
 def _check_lan(config: dict, schema: dict) -> None:

@@ -39,10 +39,10 @@ def run(job) -> None:
                 for j, pct in enumerate(g["percentage"]):
                     h = hits[i, j]
                     rows.append({"dataset": wc.dataset, "model": wc.model, "attack": wc.attack, "rectifier": name,
-                                 "cam": spec.get("cam", "grad_cam"), "fill": spec.get("fill", "gaussian"),
+                                 "cam": spec["cam"], "fill": spec["fill"],
                                  "images": variant, "intensity": level, "percentage": pct,
                                  "accuracy": float(h.float().mean()) if len(h) else float("nan"), "n": len(h),
-                                 "repeats": params.get("repeats", 10)})
+                                 "repeats": params["repeats"]})
         print(f"{name}: done", file=sys.stderr)
     with timer("write"):
         with atomic_path(fout.csv) as tmp:
