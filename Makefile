@@ -50,6 +50,7 @@ bench: venv
 	$(BIN)/python benchmarks/bench_localization.py
 	$(BIN)/python benchmarks/bench_heat_blur.py
 	$(BIN)/python benchmarks/bench_dag.py
+	$(BIN)/python benchmarks/bench_imagenet_folder.py
 
 # Outputs of the default config (results/; another config's root is its results_dir, e.g. results-reference/).
 clean:

@@ -158,3 +158,50 @@ def test_ilsvrc_val_folder_without_synsets_grayscale_and_cmyk(tmp_path, effnet):
     with torch.no_grad():
         pred = effnet(torch.from_numpy(s.x).float() / 255).argmax(1).numpy()
     assert (pred == s.y).mean() >= 0.5  # standard indices: the pretrained model agrees with the folder labels
+
+
+_PEAK_RSS = """
+import json, sys
+from xaiadv.data.imagenet import load_imagenet_folder
+from xaiadv.runtime import peak_rss_mb
+s = load_imagenet_folder(sys.argv[1], n=int(sys.argv[2]))
+print(json.dumps({"n": len(s.y), "rss_mb": peak_rss_mb()}))
+"""
+
+
+@pytest.mark.skipif(not (shared_data() / "imagenet-sample-500.tar").exists(), reason="shared ImageNet sample absent")
+def test_imagenet_folder_memory_follows_n_not_the_folder(tmp_path):
+    """Issue 21: 20,000 files (links to 20 real JPEGs, ~2.4 GB if read) prepare n = 50 within a fixed peak RSS;
+    the old reader held every file's bytes (2,166 MB measured from a folder of 20,000)."""
+    import json
+    import subprocess
+    import sys
+
+    from xaiadv.data.synthetic import link_farm
+
+    folder = link_farm(shared_data() / "imagenet-sample-500.tar", tmp_path / "val", 20_000)
+    out = subprocess.run([sys.executable, "-c", _PEAK_RSS, str(folder), "50"], capture_output=True, text=True,
+                         check=True)
+    rec = json.loads(out.stdout)
+    assert rec["n"] == 50
+    assert rec["rss_mb"] < 300, rec  # numpy + PIL + 50 decoded images: ~65 MB measured
+
+
+def test_load_split_reads_only_the_rows_asked(tmp_path):
+    import numpy as np
+    import torch
+
+    from xaiadv.data import Split, load_split, save_split, split_size
+
+    x = np.arange(10 * 1 * 2 * 2, dtype=np.uint8).reshape(10, 1, 2, 2)
+    save_split(tmp_path / "s.safetensors", Split(x, np.arange(10), np.arange(100, 110), ["a"], 255.0))
+    assert split_size(tmp_path / "s.safetensors") == 10
+    xa, ya, ia, meta = load_split(tmp_path / "s.safetensors")
+    xn, yn, _, _ = load_split(tmp_path / "s.safetensors", 3)
+    assert xa.dtype == torch.float32 and torch.equal(xn, xa[:3]) and yn.tolist() == [0, 1, 2]
+    rows = torch.tensor([7, 2, 5])
+    xr, yr, ir, _ = load_split(tmp_path / "s.safetensors", rows=rows)
+    assert torch.equal(xr, xa[rows]) and yr.tolist() == [7, 2, 5] and ir.tolist() == [107, 102, 105]
+    assert len(load_split(tmp_path / "s.safetensors", rows=torch.tensor([], dtype=torch.int64))[0]) == 0
+    with pytest.raises(FileNotFoundError, match="nope.safetensors"):
+        load_split(tmp_path / "nope.safetensors")

@@ -39,6 +39,22 @@ def setup(seed: int = 0, threads: int | None = None, device: str = "auto"):
     return torch.device(device)
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB (Linux ``VmHWM``; elsewhere ``ru_maxrss``, which on Linux would
+    include the parent's peak before ``exec``)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / 1024 / (1024 if sys.platform == "darwin" else 1)
+
+
 class Timer:
     """Accumulates wall seconds per phase: ``with timer("compute"): ...``.
 
@@ -63,7 +79,8 @@ class Timer:
 
     def report(self, stage: str, **extra) -> dict:
         now = time.time()
-        rec = {"stage": stage, "startup": (self.first or now) - T_PROCESS, "total": now - T_PROCESS, **self.phases, **extra}
+        rec = {"stage": stage, "startup": (self.first or now) - T_PROCESS, "total": now - T_PROCESS, **self.phases,
+               "rss_mb": round(peak_rss_mb(), 1), **extra}
         print("TIMING " + json.dumps(rec, sort_keys=True), file=sys.stderr, flush=True)
         print("IMPORTS " + json.dumps(third_party_modules()), file=sys.stderr, flush=True)
         return rec

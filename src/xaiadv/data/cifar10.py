@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .folders import IMAGE_SUFFIXES, iter_files
+from .folders import IMAGE_SUFFIXES, list_files, read_files
 from .images import decode
 from .split import Split
 
@@ -25,12 +25,13 @@ def load_cifar10_folder(path: str | Path, n_train: int | None = None, n_test: in
 
     Class index = position of the folder name in CIFAR-10's official label order
     (= alphabetical). ``n_train`` / ``n_test`` keep a seeded random subset; samples
-    are stored in a seeded random order (``ids`` = position in path order). Images are decoded only for the kept samples. Raises
+    are stored in a seeded random order (``ids`` = position in path order). Names are listed first; only the kept
+    images are read and decoded, so memory grows with ``n_train + n_test``, not with the folder. Raises
     ``ValueError`` naming the archive if a split or class folder is missing, and
     :class:`~xaiadv.data.images.ImageError` naming a corrupt image.
     """
-    files: dict[str, list[tuple[str, int, bytes]]] = {"train": [], "test": []}
-    for name, data in iter_files(path):
+    files: dict[str, list[tuple[str, int]]] = {"train": [], "test": []}
+    for name in list_files(path):
         parts = name.split("/")
         if len(parts) < 3 or Path(name).suffix.lower() not in IMAGE_SUFFIXES:
             continue
@@ -38,7 +39,7 @@ def load_cifar10_folder(path: str | Path, n_train: int | None = None, n_test: in
         if split in files:
             if cls not in CLASSES:
                 raise ValueError(f"{path}: {name}: unknown CIFAR-10 class folder {cls!r}; expected one of {', '.join(CLASSES)}")
-            files[split].append((name, CLASSES.index(cls), data))
+            files[split].append((name, CLASSES.index(cls)))
     rng = np.random.default_rng(seed)
     out = {}
     offset = {"train": 0, "test": 50000}
@@ -47,7 +48,8 @@ def load_cifar10_folder(path: str | Path, n_train: int | None = None, n_test: in
         if not items:
             raise ValueError(f"{path}: no images under a '{split}/<class>/' folder")
         keep = _subset(len(items), n, rng)
-        x = np.stack([decode(items[i][2], f"{path}:{items[i][0]}") for i in keep])
+        data = read_files(path, [items[i][0] for i in keep])  # only the kept images are read
+        x = np.stack([decode(data[items[i][0]], f"{path}:{items[i][0]}") for i in keep])
         y = np.array([items[i][1] for i in keep], dtype=np.int64)
         out[split] = Split(x, y, keep.astype(np.int64) + offset[split], CLASSES, 255.0, f"folder:{Path(path).name}",
                            {"note": "CIFAR-10 (JPEG re-encoded)" if items[0][0].lower().endswith((".jpg", ".jpeg")) else ""})

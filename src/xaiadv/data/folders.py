@@ -8,36 +8,56 @@ from __future__ import annotations
 
 import tarfile
 from pathlib import Path, PurePosixPath
-from typing import Iterator
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 
 
-def iter_files(path: str | Path) -> Iterator[tuple[str, bytes]]:
-    """Yield ``(relative posix path, bytes)`` for every regular file under a folder or in a tar archive.
+def list_files(path: str | Path) -> list[str]:
+    """Relative posix paths of the regular files under a folder or in a tar archive, sorted; no file is read.
 
-    Raises ``FileNotFoundError`` naming ``path`` if it does not exist, ``ValueError``
-    if it is neither a folder nor a readable tar archive.
+    In a folder, a symbolic link to a regular file counts as a file (cluster copies of ILSVRC-2012 are often
+    link farms); in an archive, links are skipped. Raises ``FileNotFoundError`` naming ``path`` if it does not
+    exist, ``ValueError`` if it is neither a folder nor a readable tar archive.
     """
     path = Path(path)
+    if path.is_dir():
+        return sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file())
+    with _open_tar(path) as tf:
+        return sorted(_member_name(m) for m in tf if m.isreg())
+
+
+def read_files(path: str | Path, names: list[str]) -> dict[str, bytes]:
+    """``{name: bytes}`` for ``names`` (from :func:`list_files`) only: memory grows with ``len(names)``, not with
+    the folder. An archive is read in one pass (a compressed one cannot seek). Raises ``FileNotFoundError`` for
+    a missing folder or name, ``ValueError`` for an unreadable archive."""
+    path = Path(path)
+    if path.is_dir():
+        return {n: (path / n).read_bytes() for n in names}
+    wanted, out = set(names), {}
+    with _open_tar(path) as tf:
+        for m in tf:
+            name = _member_name(m)
+            if m.isreg() and name in wanted:
+                f = tf.extractfile(m)
+                if f is not None:
+                    out[name] = f.read()
+    missing = wanted - set(out)
+    if missing:
+        raise FileNotFoundError(f"{path}: no member {sorted(missing)[0]!r}")
+    return out
+
+
+def _member_name(m: tarfile.TarInfo) -> str:
+    return PurePosixPath(m.name).as_posix().lstrip("./")
+
+
+def _open_tar(path: Path) -> tarfile.TarFile:
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or folder")
-    if path.is_dir():
-        for p in sorted(path.rglob("*")):
-            if p.is_file() and not p.is_symlink():
-                yield p.relative_to(path).as_posix(), p.read_bytes()
-        return
     try:
-        tf = tarfile.open(path, mode="r:*")
+        return tarfile.open(path, mode="r:*")
     except (tarfile.TarError, OSError) as e:
         raise ValueError(f"{path}: neither a folder nor a readable tar archive ({e})") from e
-    with tf:
-        for m in tf:
-            if not m.isreg():
-                continue
-            f = tf.extractfile(m)
-            if f is not None:
-                yield PurePosixPath(m.name).as_posix().lstrip("./"), f.read()
 
 
 def find_root(names: list[str], marker_dirs: set[str]) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .folders import IMAGE_SUFFIXES, iter_files
+from .folders import IMAGE_SUFFIXES, list_files, read_files
 from .images import decode
 from .split import Split
 
@@ -62,37 +62,37 @@ def load_imagenet_folder(path: str | Path, n: int | None = None) -> Split:
 
     Returns a split of uint8 (N, 3, 224, 224) RGB (grayscale and CMYK JPEGs are converted), labels = class
     index of the wnid: its line in the folder's ``synsets.txt``, else in the standard ILSVRC-2012 list
-    (:func:`standard_synsets`). Images in :func:`class_balanced_order`; the first ``n`` kept. Raises
+    (:func:`standard_synsets`). Images in :func:`class_balanced_order`; the first ``n`` kept. Names are listed
+    first and only the kept files are read: memory and time grow with ``n``, not with the folder. Raises
     ``ValueError`` naming the file for a malformed ``synsets.txt`` or a folder that is not a known wnid,
     and :class:`~xaiadv.data.images.ImageError` for a corrupt image.
     """
-    synsets_text, images = None, {}
-    for name, data in iter_files(path):
-        if name.split("/")[-1] == "synsets.txt":
-            synsets_text = data.decode("utf-8")
-        elif Path(name).suffix.lower() in IMAGE_SUFFIXES and "/" in name:
-            images[name] = data
-    if synsets_text is None:
-        wnids, names = standard_synsets()
+    names = list_files(path)
+    synsets = [n for n in names if n.split("/")[-1] == "synsets.txt"]
+    images = [n for n in names if Path(n).suffix.lower() in IMAGE_SUFFIXES and "/" in n]
+    if not synsets:
+        wnids, classes = standard_synsets()
         source = f"the standard ILSVRC-2012 classes ({STANDARD_SYNSETS.name}; {path} has no synsets.txt)"
     else:
-        wnids, names = parse_synsets(synsets_text, f"{path}:synsets.txt")
+        text = read_files(path, synsets[:1])[synsets[0]].decode("utf-8")
+        wnids, classes = parse_synsets(text, f"{path}:synsets.txt")
         source = f"{path}:synsets.txt"
     index = {w: i for i, w in enumerate(wnids)}
-    order = class_balanced_order(list(images))
+    order = class_balanced_order(images)
     if n is not None:
         order = order[:n]
     if not order:
         raise ValueError(f"{path}: no images in <wnid>/ folders")
-    xs, ys = [], []
     for name in order:
         wnid = name.split("/")[-2]
         if wnid not in index:
             raise ValueError(f"{path}: {name}: folder {wnid!r} is not a wnid of {source}")
-        xs.append(decode(images[name], f"{path}:{name}", resize=RESIZE, crop=CROP))
-        ys.append(index[wnid])
-    return Split(np.stack(xs), np.array(ys, dtype=np.int64), np.arange(len(xs), dtype=np.int64), names, 255.0,
-                 f"folder:{Path(path).name}")
+    data = read_files(path, order)  # the n kept files only (an archive: one pass)
+    xs = np.empty((len(order), 3, CROP, CROP), np.uint8)
+    for i, name in enumerate(order):
+        xs[i] = decode(data.pop(name), f"{path}:{name}", resize=RESIZE, crop=CROP)
+    ys = np.array([index[name.split("/")[-2]] for name in order], dtype=np.int64)
+    return Split(xs, ys, np.arange(len(order), dtype=np.int64), classes, 255.0, f"folder:{Path(path).name}")
 
 
 def foolbox_data_dir() -> Path:

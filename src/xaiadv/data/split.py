@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ..io import load_tensors, save_tensors
+from ..io import save_tensors
 
 
 @dataclass
@@ -51,18 +52,44 @@ def save_split(path: str | Path, split: Split) -> None:
     )
 
 
-def load_split(path: str | Path, n: int | None = None):
-    """Read a split written by :func:`save_split`.
+def split_size(path: str | Path) -> int:
+    """Number of samples in a split file (read from its header only)."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt", device="cpu") as f:
+        return int(f.get_slice("y").get_shape()[0])
+
+
+def load_split(path: str | Path, n: int | None = None, rows=None):
+    """Read the first ``n`` samples (all if None), or the samples ``rows`` (a 1-D int64 tensor of indices, in
+    that order), of a split written by :func:`save_split`.
 
     Returns ``(x, y, ids, meta)``: ``x`` float32 torch tensor in [0, 1], shape
     (N, C, H, W); ``y`` and ``ids`` int64 tensors (N,); ``meta`` the metadata dict.
-    Raises ``ValueError`` naming the file when a key is missing.
+    Only the first ``n`` rows are read from the file (safetensors slices) and converted, so memory grows
+    with ``n``, not with the split. Raises ``FileNotFoundError`` or ``ValueError`` naming the file (a missing
+    key, not a safetensors file).
     """
-    t, meta = load_tensors(path)
-    for k in ("x", "y", "ids"):
-        if k not in t:
-            raise ValueError(f"{path}: missing tensor {k!r}; not a data split")
-    x, y, ids = t["x"], t["y"], t["ids"]
-    if n is not None:
-        x, y, ids = x[:n], y[:n], ids[:n]
-    return x.float() / float(meta.get("scale", 255.0)), y, ids, meta
+    from safetensors import safe_open
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as f:
+            missing = [k for k in ("x", "y", "ids") if k not in f.keys()]
+            if missing:
+                raise ValueError(f"{path}: missing tensor {missing[0]!r}; not a data split")
+            meta = {k: json.loads(v) for k, v in (f.metadata() or {}).items()}
+            if rows is None:
+                x, y, ids = (f.get_slice(k)[slice(None) if n is None else slice(0, n)] for k in ("x", "y", "ids"))
+            elif len(rows) == 0:
+                x, y, ids = (f.get_slice(k)[0:0] for k in ("x", "y", "ids"))
+            else:  # the rows' range as uint8, then the rows
+                lo, hi = int(rows.min()), int(rows.max()) + 1
+                x, y, ids = (f.get_slice(k)[lo:hi][rows - lo] for k in ("x", "y", "ids"))
+    except ValueError:
+        raise
+    except Exception as e:  # safetensors raises its own error types
+        raise ValueError(f"{path}: not a readable safetensors file ({e})") from e
+    return x.float().div_(float(meta.get("scale", 255.0))), y, ids, meta

@@ -11,7 +11,8 @@ from .. import runtime
 def load_attacked(job):
     """``(device, model, x, adv)`` for a stage run on one attack: the torch device (after seeding with
     ``job.params.seed`` on ``job.params.device``, ``job.threads`` threads), the model from ``job.input.model``,
-    the clean test images (N, C, H, W) float32 in [0, 1] from ``job.input.test``, and the attack job's tensors
+    the clean test images (N, C, H, W) float32 in [0, 1] from ``job.input.test`` up to the last one the attack job
+    used (``x[adv["index"]]`` are its clean images), and the attack job's tensors
     from ``job.input.adv`` (see xaiadv.stages.attack)."""
     from ..data import load_split
     from ..io import load_tensors
@@ -20,8 +21,9 @@ def load_attacked(job):
     fin, par = job.input, job.params
     device = runtime.setup(par.seed, job.threads, par.device)
     model = load_model(fin.model, device)
-    x, _, _, _ = load_split(fin.test)
     adv, _ = load_tensors(fin.adv)
+    # the test images up to the last attacked one (the attack took the first n_eval), not the whole split
+    x, _, _, _ = load_split(fin.test, int(adv["index"].max()) + 1 if len(adv["index"]) else 0)
     return device, model, x, adv
 
 

@@ -13,14 +13,15 @@ def background(train_split: str, test_split: str, size: int, seed: int):
     test split when the data set has no training images (ImageNet with pretrained models)."""
     import torch
 
-    from ..data import load_split
+    from ..data import load_split, split_size
 
-    x, _, _, _ = load_split(train_split)
-    if len(x) == 0:
+    path = train_split
+    if split_size(path) == 0:
         print(f"{train_split} is empty: background drawn from {test_split}", file=sys.stderr)
-        x, _, _, _ = load_split(test_split)
+        path = test_split
     g = torch.Generator().manual_seed(seed)
-    return x[torch.randperm(len(x), generator=g)[:size]]
+    x, _, _, _ = load_split(path, rows=torch.randperm(split_size(path), generator=g)[:size])  # those rows only
+    return x
 
 
 def run(job) -> None:

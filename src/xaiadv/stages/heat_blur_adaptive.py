@@ -27,8 +27,8 @@ def run(job) -> None:
         model = load_model(fin.model, device)
         for p in model.parameters():
             p.requires_grad_(False)
-        x, y, _, _ = load_split(fin.test)
         spec = par.spec
+        x, y, _, _ = load_split(fin.test, max(4 * spec["n"], 64))  # the candidates only
         hb = {k: spec[k] for k in ("k_std", "absolute", "first_rule")}
     with timer("compute"):
         cand = x[:max(4 * spec["n"], 64)]

@@ -28,7 +28,7 @@ def run(job) -> None:
             for p in m.parameters():
                 p.requires_grad_(False)
         spec = par.spec
-        x, y, _, _ = load_split(fin.test)
+        x, y, _, _ = load_split(fin.test, max(4 * spec["n"], 200))  # the candidates only
     with timer("compute"):
         cand = x[:max(4 * spec["n"], 200)]
         with torch.no_grad():  # one f1 pass: the correctly classified images and their logits (for the targets)

@@ -26,8 +26,10 @@ def run(job) -> None:
         from ._lan import load_detector
 
         device, f1, g, f2 = load_detector(job)
-        x, y_all, _, _ = load_split(fin.test)
         adv, _ = load_tensors(fin.adv)
+        # the attacked rows and the first N_CALIB after them cover every row used below
+        last = int(adv["index"].max()) if len(adv["index"]) else -1
+        x, y_all, _, _ = load_split(fin.test, last + 1 + N_CALIB)
     with timer("compute"):
         c = chosen(x, adv, par.n_detect or 0)  # successful on the model that crafted them (f1 or the source)
         o_adv = lan_outputs(f1, g, f2, c["x_adv"], device=device)
