@@ -32,8 +32,8 @@ def attack_job(tmp_path, mnist_model, mnist_small):
         "attack",
         input={"model": str(tmp_path / "model.safetensors"), "test": str(tmp_path / "test.safetensors")},
         output={"tensors": str(tmp_path / "adv.safetensors"), "summary": str(tmp_path / "adv.json")},
-        params={"spec": dag.attack_spec(cfg, "fgsm_linf", "mnist"), "n_eval": 40, "batch_size": 64, "seed": 0,
-                "device": "cpu"},
+        params={"spec": dag.attack_spec(cfg, "fgsm_linf", "mnist"), "n_eval": 40, "seed": 0, "device": "cpu",
+                "batch": dag.model_batches(cfg, "mnist_cnn"), "deterministic": True},
         wildcards={"dataset": "mnist", "model": "mnist_cnn", "attack": "fgsm_linf"}, threads=1,
         log=[str(tmp_path / "attack.log")])
 

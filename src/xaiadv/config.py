@@ -224,6 +224,7 @@ def _cross_check(config: dict, schema: dict) -> None:
     _check_lan(config, schema)
     _check_localization(config)
     _check_heat_and_blur(config)
+    _check_resources(config)
     det = config["detection"]
     for k, known in (("attacks", config["attacks"]), ("explainers", config["explainers"])):
         _check_known(f"detection.{k}", det[k], known, k[:-1])
@@ -233,6 +234,23 @@ def _cross_check(config: dict, schema: dict) -> None:
     if "saito2020_fig2" in config["tables"] and not any(
             e["method"] == "expected_gradients" for e in config["explainers"].values()):
         raise ConfigError("tables: saito2020_fig2 needs an expected_gradients explainer")
+
+
+def _check_resources(config: dict) -> None:
+    from .dag import CPU_RULES, MODEL_RULES
+
+    res = config["resources"]
+    for rule in res["rules"]:
+        if rule not in MODEL_RULES + CPU_RULES:
+            raise ConfigError(f"resources.rules.{rule}: not a rule; rules: {', '.join(MODEL_RULES + CPU_RULES)}")
+    values = [("resources.mem_mb", res["mem_mb"]), ("resources.runtime", res["runtime"]),
+              *((f"resources.cpu_rules.{k}", v) for k, v in res["cpu_rules"].items()),
+              *((f"resources.rules.{r}.{k}", v) for r, e in res["rules"].items() for k, v in e.items())]
+    for where, v in values:
+        if isinstance(v, dict) and "default" not in v:
+            missing = [d for d in config["datasets"] if d not in v]
+            if missing:
+                raise ConfigError(f"{where}: no value for data set {missing[0]!r}; add it or a 'default' key")
 
 
 def _check_heat_and_blur(config: dict) -> None:

@@ -182,3 +182,53 @@ def rectifier_specs(config: dict, dataset: str) -> dict[str, dict[str, Any]]:
 
 def explainer_spec(config: dict, explainer: str) -> dict[str, Any]:
     return dict(config["explainers"][explainer])
+
+
+# Rules that run a model (GPU-capable: gpu, mem_mb and runtime from config.resources) and the rest
+# (config.resources.cpu_rules, gpu 0). A test checks that every rule of the workflow is in one of them.
+MODEL_RULES = ("train_classifier", "train_denoiser", "attack", "explain", "rectify", "rectify_grid", "train_lan",
+               "train_mask_classifier", "lan_adaptive", "lan_interpretations", "localize_attack", "localize_explain",
+               "heat_blur", "heat_blur_adaptive")
+CPU_RULES = ("prepare_dataset", "detect", "endtoend", "lan_detect", "explain_lan", "localize_score", "tables",
+             "figure", "summary", "download_weights", "download_data")
+
+
+def _per_dataset(value, dataset: str | None, where: str):
+    if not isinstance(value, dict):
+        return value
+    if dataset in value:
+        return value[dataset]
+    if "default" in value:
+        return value["default"]
+    raise KeyError(f"{where}: no value for data set {dataset!r} and no 'default'")
+
+
+def rule_resources(config: dict, rule: str, dataset: str | None = None, model: str | None = None) -> dict[str, int]:
+    """``{"mem_mb", "runtime", "gpu"}`` of one job of ``rule`` on ``dataset`` / ``model``, from ``config.resources``
+    (model rules) or ``resources.cpu_rules``, each value per data set where it is a mapping, then
+    ``models.<model>.resources`` (model rules), then ``resources.rules.<rule>``. Raises ``KeyError`` for a rule
+    in neither :data:`MODEL_RULES` nor :data:`CPU_RULES` or a per-data-set mapping without the data set."""
+    res = config["resources"]
+    if rule in MODEL_RULES:
+        base = {"mem_mb": res["mem_mb"], "runtime": res["runtime"], "gpu": res["gpu"]}
+        if model is not None:
+            base.update(config["models"][model].get("resources") or {})
+    elif rule in CPU_RULES:
+        base = {**res["cpu_rules"], "gpu": 0}
+    else:
+        raise KeyError(f"rule {rule!r} is in neither dag.MODEL_RULES nor dag.CPU_RULES")
+    base.update(res["rules"].get(rule) or {})
+    return {k: int(_per_dataset(v, dataset, f"resources ({rule}.{k})")) for k, v in base.items()}
+
+
+BATCH_DEFAULTS = {"attack": "batch_size", "explain": "batch_size", "rectify": "batch_size"}
+
+
+def model_batches(config: dict, model: str) -> dict[str, int | None]:
+    """Images per pass of ``model`` per stage (``models.<model>.batch``): attack / explain / rectify default to
+    ``batch_size``; the others (explain_pass, igos_path, adaptive, lan) stay None (the stage's own rule)."""
+    b = dict(config["models"][model].get("batch") or {})
+    for k, fallback in BATCH_DEFAULTS.items():
+        if b.get(k) is None:
+            b[k] = config[fallback]
+    return {k: b[k] for k in sorted(b)}

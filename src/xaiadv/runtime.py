@@ -15,10 +15,13 @@ T_PROCESS = time.time()  # set when xaiadv.runtime is first imported (start of t
 PRELOADED = frozenset(m.split(".")[0] for m in list(sys.modules))
 
 
-def setup(seed: int = 0, threads: int | None = None, device: str = "auto"):
+def setup(seed: int = 0, threads: int | None = None, device: str = "auto", deterministic: bool = True):
     """Seed python/numpy/torch, set torch threads and deterministic algorithms; return the torch device.
 
     ``device``: "auto" picks CUDA when visible, else CPU; "cuda" without a GPU raises ``RuntimeError``.
+    ``deterministic`` (config key): True enforces deterministic algorithms (a nondeterministic op raises
+    ``RuntimeError``; see :mod:`xaiadv.determinism` for the ops replaced) with ``CUBLAS_WORKSPACE_CONFIG``
+    set before cuBLAS starts; False allows the fastest kernels (``cudnn.benchmark``).
     """
     import numpy as np
     import torch
@@ -28,14 +31,15 @@ def setup(seed: int = 0, threads: int | None = None, device: str = "auto"):
     torch.manual_seed(seed)
     if threads:
         torch.set_num_threads(threads)
-    torch.use_deterministic_algorithms(True, warn_only=True)
-    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    if deterministic:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(bool(deterministic))
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("device = 'cuda' but no GPU is visible (set device: auto or cpu)")
     if device == "cuda":
-        torch.backends.cudnn.benchmark = False
+        torch.backends.cudnn.benchmark = not deterministic
     return torch.device(device)
 
 

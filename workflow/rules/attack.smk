@@ -12,14 +12,15 @@ rule attack:
         "../../envs/torch.yaml"
     threads: config["threads"]
     resources:
-        mem_mb=RES["mem_mb"],
-        runtime=RES["runtime"],
-        gpu=RES["gpu"],
+        mem_mb=job_resource("attack", "mem_mb"),
+        runtime=job_resource("attack", "runtime"),
+        gpu=job_resource("attack", "gpu"),
     params:
         spec=lambda wc: canonical(dag.attack_spec(config, wc.attack, wc.dataset)),
         n_eval=lambda wc: dag.attack_n_eval(config, wc.attack, wc.dataset, wc.model),
-        batch_size=config["batch_size"],
+        batch=batches,
         seed=config["seed"],
         device=config["device"],
+        deterministic=config["deterministic"],
     script:
         "../scripts/stage.py"

@@ -14,7 +14,6 @@ try:
 except xcfg.ConfigError as e:
     sys.exit(f"config error: {e}")
 
-RES = config["resources"]
 # One output root per config (config key results_dir, default "results"): two configs run in one
 # checkout never write over each other's files.
 OUT = str(Path(config["results_dir"]))
@@ -37,6 +36,28 @@ wildcard_constraints:
     rectifier="|".join(config["rectifiers"]) or "-",
     lan_explainer="|".join(n for n, e in config["explainers"].items() if e["method"] == "lan") or "-",
     loc_explainer=("|".join(dag.localization_explainers(config)) if config["localization"]["models"] else "-"),
+
+
+def job_resource(rule, key):
+    """``key`` (mem_mb, runtime, gpu) of a job of ``rule``, from config (xaiadv.dag.rule_resources: per data set,
+    model and rule); a retried job asks for ``attempt`` times the memory."""
+
+    def value(wildcards, attempt):
+        v = dag.rule_resources(config, rule, wildcards.get("dataset"), wildcards.get("model"))[key]
+        return v * attempt if key == "mem_mb" else v
+
+    return value
+
+
+def model_spec(model):
+    """What train_classifier reads of a model's entry: not its resources or per-stage batches (changing them
+    must not retrain it)."""
+    return {k: v for k, v in config["models"][model].items() if k not in ("resources", "batch")}
+
+
+def batches(wildcards):
+    """Images per pass of the job's model per stage (xaiadv.dag.model_batches)."""
+    return dag.model_batches(config, wildcards.model)
 
 
 def canonical(obj):

@@ -10,9 +10,9 @@ rule prepare_dataset:
         "../../envs/torch.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=30,
-        gpu=0,
+        mem_mb=job_resource("prepare_dataset", "mem_mb"),
+        runtime=job_resource("prepare_dataset", "runtime"),
+        gpu=job_resource("prepare_dataset", "gpu"),
     params:
         spec=lambda wc: canonical(data_spec(wc.dataset)),
         seed=config["seed"],

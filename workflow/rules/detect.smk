@@ -10,9 +10,9 @@ rule detect:
         "../../envs/tables.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=30,
-        gpu=0,
+        mem_mb=job_resource("detect", "mem_mb"),
+        runtime=job_resource("detect", "runtime"),
+        gpu=job_resource("detect", "gpu"),
     params:
         detectors=canonical(config["detectors"]),
         detection=canonical(config["detection"]),

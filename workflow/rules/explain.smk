@@ -18,15 +18,16 @@ rule explain:
         "../../envs/explain.yaml"
     threads: config["threads"]
     resources:
-        mem_mb=RES["mem_mb"],
-        runtime=RES["runtime"],
-        gpu=RES["gpu"],
+        mem_mb=job_resource("explain", "mem_mb"),
+        runtime=job_resource("explain", "runtime"),
+        gpu=job_resource("explain", "gpu"),
     params:
         explainers=canonical(PIXEL_EXPLAINERS),
-        batch_size=config["batch_size"],
+        batch=batches,
         n_explain=lambda wc: dag.explain_count(config, wc.dataset, wc.attack),
         seed=config["seed"],
         device=config["device"],
+        deterministic=config["deterministic"],
     script:
         "../scripts/stage.py"
 
@@ -49,13 +50,13 @@ rule explain_lan:
         "../../envs/explain.yaml"
     threads: 1
     resources:
-        mem_mb=RES["mem_mb"],
-        runtime=RES["runtime"],
-        gpu=0,
+        mem_mb=job_resource("explain_lan", "mem_mb"),
+        runtime=job_resource("explain_lan", "runtime"),
+        gpu=job_resource("explain_lan", "gpu"),
     params:
         explainers=lambda wc: canonical({wc.lan_explainer: LAN_EXPLAINERS[wc.lan_explainer]}),
         n_explain=lambda wc: dag.explain_count(config, wc.dataset, wc.attack),
-        batch_size=config["batch_size"],
+        batch=batches,
         seed=config["seed"],
         device="cpu",
     script:

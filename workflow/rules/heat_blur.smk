@@ -17,15 +17,16 @@ rule heat_blur:
         "../../envs/explain.yaml"
     threads: config["threads"]
     resources:
-        mem_mb=RES["mem_mb"],
-        runtime=RES["runtime"],
-        gpu=RES["gpu"],
+        mem_mb=job_resource("heat_blur", "mem_mb"),
+        runtime=job_resource("heat_blur", "runtime"),
+        gpu=job_resource("heat_blur", "gpu"),
     params:
         spec=lambda wc: canonical(dag.heat_blur_spec(config, wc.dataset)),
         n_images=lambda wc: dag.heat_blur_spec(config, wc.dataset)["n_images"],
-        batch_size=config["batch_size"],
+        batch=batches,
         seed=config["seed"],
         device=config["device"],
+        deterministic=config["deterministic"],
     script:
         "../scripts/stage.py"
 
@@ -43,12 +44,14 @@ rule heat_blur_adaptive:
         "../../envs/explain.yaml"
     threads: config["threads"]
     resources:
-        mem_mb=RES["mem_mb"],
-        runtime=RES["runtime"],
-        gpu=RES["gpu"],
+        mem_mb=job_resource("heat_blur_adaptive", "mem_mb"),
+        runtime=job_resource("heat_blur_adaptive", "runtime"),
+        gpu=job_resource("heat_blur_adaptive", "gpu"),
     params:
+        batch=batches,
         spec=lambda wc: canonical(heat_blur_adaptive_spec(wc.dataset)),
         seed=config["seed"],
         device=config["device"],
+        deterministic=config["deterministic"],
     script:
         "../scripts/stage.py"

@@ -16,13 +16,14 @@ rule train_lan:
         "../../envs/torch.yaml"
     threads: config["threads"]
     resources:
-        mem_mb=RES["mem_mb"],
-        runtime=RES["runtime"],
-        gpu=RES["gpu"],
+        mem_mb=job_resource("train_lan", "mem_mb"),
+        runtime=job_resource("train_lan", "runtime"),
+        gpu=job_resource("train_lan", "gpu"),
     params:
         spec=lambda wc: canonical(dag.lan_spec(config, "lan", wc.dataset)),
         seed=config["seed"],
         device=config["device"],
+        deterministic=config["deterministic"],
     script:
         "../scripts/stage.py"
 
@@ -43,13 +44,14 @@ rule train_mask_classifier:
         "../../envs/torch.yaml"
     threads: config["threads"]
     resources:
-        mem_mb=RES["mem_mb"],
-        runtime=RES["runtime"],
-        gpu=RES["gpu"],
+        mem_mb=job_resource("train_mask_classifier", "mem_mb"),
+        runtime=job_resource("train_mask_classifier", "runtime"),
+        gpu=job_resource("train_mask_classifier", "gpu"),
     params:
         spec=lambda wc: canonical(dag.lan_spec(config, "mask_classifier", wc.dataset)),
         seed=config["seed"],
         device=config["device"],
+        deterministic=config["deterministic"],
     script:
         "../scripts/stage.py"
 
@@ -72,9 +74,9 @@ rule lan_detect:
         "../../envs/torch.yaml"
     threads: 1
     resources:
-        mem_mb=RES["mem_mb"],
-        runtime=RES["runtime"],
-        gpu=0,
+        mem_mb=job_resource("lan_detect", "mem_mb"),
+        runtime=job_resource("lan_detect", "runtime"),
+        gpu=job_resource("lan_detect", "gpu"),
     params:
         n_detect=config["lan_detection"]["n_detect"] or 0,
         fpr=config["lan_detection"]["fpr"],
@@ -99,13 +101,15 @@ rule lan_adaptive:
         "../../envs/torch.yaml"
     threads: config["threads"]
     resources:
-        mem_mb=RES["mem_mb"],
-        runtime=RES["runtime"],
-        gpu=RES["gpu"],
+        mem_mb=job_resource("lan_adaptive", "mem_mb"),
+        runtime=job_resource("lan_adaptive", "runtime"),
+        gpu=job_resource("lan_adaptive", "gpu"),
     params:
+        batch=batches,
         spec=lambda wc: canonical(dag.lan_spec(config, "adaptive", wc.dataset)),
         seed=config["seed"],
         device=config["device"],
+        deterministic=config["deterministic"],
     script:
         "../scripts/stage.py"
 
@@ -133,16 +137,17 @@ rule lan_interpretations:
         "../../envs/explain.yaml"
     threads: config["threads"]
     resources:
-        mem_mb=RES["mem_mb"],
-        runtime=RES["runtime"],
-        gpu=RES["gpu"],
+        mem_mb=job_resource("lan_interpretations", "mem_mb"),
+        runtime=job_resource("lan_interpretations", "runtime"),
+        gpu=job_resource("lan_interpretations", "gpu"),
     params:
         explainers=canonical(
             {e: config["explainers"][e] for e in config["lan_detection"]["interpretations"]["explainers"]}
         ),
         spec=canonical(config["lan_detection"]["interpretations"]),
-        batch_size=config["batch_size"],
+        batch=batches,
         seed=config["seed"],
         device=config["device"],
+        deterministic=config["deterministic"],
     script:
         "../scripts/stage.py"

@@ -17,13 +17,14 @@ rule localize_attack:
         "../../envs/localize.yaml"
     threads: config["threads"]
     resources:
-        mem_mb=RES["mem_mb"],
-        runtime=RES["runtime"],
-        gpu=RES["gpu"],
+        mem_mb=job_resource("localize_attack", "mem_mb"),
+        runtime=job_resource("localize_attack", "runtime"),
+        gpu=job_resource("localize_attack", "gpu"),
     params:
         spec=canonical(localization_spec()),
         seed=config["seed"],
         device=config["device"],
+        deterministic=config["deterministic"],
     script:
         "../scripts/stage.py"
 
@@ -43,14 +44,15 @@ rule localize_explain:
         "../../envs/localize.yaml"
     threads: config["threads"]
     resources:
-        mem_mb=RES["mem_mb"],
-        runtime=RES["runtime"],
-        gpu=RES["gpu"],
+        mem_mb=job_resource("localize_explain", "mem_mb"),
+        runtime=job_resource("localize_explain", "runtime"),
+        gpu=job_resource("localize_explain", "gpu"),
     params:
         spec=lambda wc: canonical(config["explainers"][wc.loc_explainer]),
-        batch_size=config["batch_size"],
+        batch=batches,
         seed=config["seed"],
         device=config["device"],
+        deterministic=config["deterministic"],
     script:
         "../scripts/stage.py"
 
@@ -71,9 +73,9 @@ rule localize_score:
         "../../envs/tables.yaml"
     threads: 1
     resources:
-        mem_mb=RES["mem_mb"],
-        runtime=RES["runtime"],
-        gpu=0,
+        mem_mb=job_resource("localize_score", "mem_mb"),
+        runtime=job_resource("localize_score", "runtime"),
+        gpu=job_resource("localize_score", "gpu"),
     params:
         lime=lambda wc: lime_explainer(),
         max_superpixels=config["localization"]["max_superpixels"],

@@ -16,16 +16,17 @@ rule rectify:
         "../../envs/explain.yaml"
     threads: config["threads"]
     resources:
-        mem_mb=RES["mem_mb"],
-        runtime=RES["runtime"],
-        gpu=RES["gpu"],
+        mem_mb=job_resource("rectify", "mem_mb"),
+        runtime=job_resource("rectify", "runtime"),
+        gpu=job_resource("rectify", "gpu"),
     params:
         rectifiers=lambda wc: canonical(dag.rectifier_specs(config, wc.dataset)),
         denoisers=lambda wc: canonical(denoisers(wc.dataset)),
-        batch_size=config["batch_size"],
+        batch=batches,
         n_rectify=lambda wc: config["datasets"][wc.dataset]["n_rectify"] or 0,
         seed=config["seed"],
         device=config["device"],
+        deterministic=config["deterministic"],
     script:
         "../scripts/stage.py"
 
@@ -46,9 +47,9 @@ rule rectify_grid:
         "../../envs/explain.yaml"
     threads: config["threads"]
     resources:
-        mem_mb=RES["mem_mb"],
-        runtime=RES["runtime"],
-        gpu=RES["gpu"],
+        mem_mb=job_resource("rectify_grid", "mem_mb"),
+        runtime=job_resource("rectify_grid", "runtime"),
+        gpu=job_resource("rectify_grid", "gpu"),
     params:
         rectifiers=lambda wc: canonical(
             {r: dag.rectifier_specs(config, wc.dataset)[r] for r in dag.grid_rectifiers(config)}
@@ -57,6 +58,7 @@ rule rectify_grid:
         n_rectify=lambda wc: config["datasets"][wc.dataset]["n_rectify"] or 0,
         seed=config["seed"],
         device=config["device"],
+        deterministic=config["deterministic"],
     script:
         "../scripts/stage.py"
 
@@ -77,9 +79,9 @@ rule endtoend:
         "../../envs/tables.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=30,
-        gpu=0,
+        mem_mb=job_resource("endtoend", "mem_mb"),
+        runtime=job_resource("endtoend", "runtime"),
+        gpu=job_resource("endtoend", "gpu"),
     params:
         detector_name=lambda wc: dag.endtoend_setup(config)[1],
         detector=lambda wc: canonical(config["detectors"][dag.endtoend_setup(config)[1]]),

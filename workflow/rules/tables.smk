@@ -17,9 +17,9 @@ rule tables:
         "../../envs/tables.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=10,
-        gpu=0,
+        mem_mb=job_resource("tables", "mem_mb"),
+        runtime=job_resource("tables", "runtime"),
+        gpu=job_resource("tables", "gpu"),
     params:
         rows=lambda wc: table_items(wc.table),
         caption=lambda wc: caption(wc.table),
@@ -44,9 +44,9 @@ rule figure:
         "../../envs/tables.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
-        gpu=0,
+        mem_mb=job_resource("figure", "mem_mb"),
+        runtime=job_resource("figure", "runtime"),
+        gpu=job_resource("figure", "gpu"),
     params:
         rows=lambda wc: figure_items(wc.figure),
         caption=lambda wc: caption(wc.figure),
@@ -68,9 +68,9 @@ rule summary:
         "../../envs/tables.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=10,
-        gpu=0,
+        mem_mb=job_resource("summary", "mem_mb"),
+        runtime=job_resource("summary", "runtime"),
+        gpu=job_resource("summary", "gpu"),
     params:
         tables=lambda wc: canonical(summary_inputs()),
     script:

@@ -12,13 +12,14 @@ rule train_classifier:
         "../../envs/torch.yaml"
     threads: config["threads"]
     resources:
-        mem_mb=RES["mem_mb"],
-        runtime=RES["runtime"],
-        gpu=RES["gpu"],
+        mem_mb=job_resource("train_classifier", "mem_mb"),
+        runtime=job_resource("train_classifier", "runtime"),
+        gpu=job_resource("train_classifier", "gpu"),
     params:
-        spec=lambda wc: canonical(config["models"][wc.model]),
+        spec=lambda wc: canonical(model_spec(wc.model)),
         seed=config["seed"],
         device=config["device"],
+        deterministic=config["deterministic"],
     script:
         "../scripts/stage.py"
 
@@ -36,12 +37,13 @@ rule train_denoiser:
         "../../envs/torch.yaml"
     threads: config["threads"]
     resources:
-        mem_mb=RES["mem_mb"],
-        runtime=RES["runtime"],
-        gpu=RES["gpu"],
+        mem_mb=job_resource("train_denoiser", "mem_mb"),
+        runtime=job_resource("train_denoiser", "runtime"),
+        gpu=job_resource("train_denoiser", "gpu"),
     params:
         spec=lambda wc: canonical(dag.rectifier_specs(config, wc.dataset)[wc.rectifier]),
         seed=config["seed"],
         device=config["device"],
+        deterministic=config["deterministic"],
     script:
         "../scripts/stage.py"

@@ -22,6 +22,19 @@ def images_per_pass(x: torch.Tensor, cap: int = 512) -> int:
     return int(min(cap, max(8, 4_000_000 // max(1, x[0].numel()))))
 
 
+# explainer methods whose spec has a key for the images per forward/backward pass
+PASS_BATCH_KEYS = {"integrated_gradients": "internal_batch_size", "expected_gradients": "sample_batch"}
+
+
+def with_pass_batch(spec: dict, n: int | None) -> dict:
+    """``spec`` with its method's per-pass batch key (:data:`PASS_BATCH_KEYS`) set to ``n`` (the model's
+    ``batch.explain_pass``) where the explainer entry leaves it unset; other methods and ``n`` None: unchanged."""
+    key = PASS_BATCH_KEYS.get(spec["method"])
+    if key is None or n is None or spec.get(key) is not None:
+        return spec
+    return {**spec, key: n}
+
+
 def source_file(method: str) -> Path:
     """The module implementing ``method`` (a rule input)."""
     if method not in METHODS:

@@ -70,7 +70,7 @@ def explain(model, x, target, *, background: torch.Tensor, nsamples: int, local_
     g = torch.Generator().manual_seed(seed)
     rind = torch.randint(len(background), (b, nsamples), generator=g)
     t = torch.rand(b, nsamples, generator=g)
-    noise_g = torch.Generator().manual_seed(seed + 1)
+    noise_g = torch.Generator(device=x.device).manual_seed(seed + 1)  # smoothing noise drawn where x lives
     phi = torch.zeros_like(x)
     sample_batch = sample_batch or images_per_pass(x)
     per_pass = max(1, sample_batch // max(b, 1))  # samples per image per pass
@@ -81,7 +81,7 @@ def explain(model, x, target, *, background: torch.Tensor, nsamples: int, local_
         tt = t[:, s:e].to(x.device).view(b, k, *([1] * (x.dim() - 1)))
         xs = x[:, None].expand_as(bg)
         if local_smoothing > 0:
-            xs = xs + local_smoothing * torch.randn(xs.shape, generator=noise_g).to(x.device)
+            xs = xs + local_smoothing * torch.randn(xs.shape, generator=noise_g, device=x.device)
         pts = (bg + tt * (xs - bg)).reshape(b * k, *x.shape[1:]).requires_grad_(True)
         out = f(pts)
         sel = out.gather(1, target.repeat_interleave(k)[:, None].to(out.device)).sum()

@@ -72,4 +72,7 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> Classifi
         raise ValueError(f"{path}: no 'arch' in metadata; not a model written by xaiadv")
     model = build(meta["arch"], None, meta.get("num_classes"), int(meta.get("in_channels", 1)))
     model.net.load_state_dict(sd)
+    from ..determinism import make_deterministic
+
+    make_deterministic(model)  # adaptive pooling with a deterministic CUDA backward in strict mode (no weights)
     return model.eval().to(device)

@@ -38,6 +38,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ..determinism import bilinear_upsample
 from .filters import gaussian_blur, jpeg
 
 
@@ -96,7 +97,7 @@ def igos_mask(model, x: torch.Tensor, baseline: torch.Tensor, label: torch.Tenso
     b, c, h, w = x.shape
     dev = x.device
     x, baseline = x.detach(), baseline.detach()
-    up = lambda m: F.interpolate(m, size=(h, w), mode="bilinear", align_corners=True)  # noqa: E731 (UpsamplingBilinear2d)
+    up = lambda m: bilinear_upsample(m, (h, w), align_corners=True)  # noqa: E731 (UpsamplingBilinear2d)
     sigma = _noise_std(model, x, noise, noise_form)
     if objective not in ("prob", "log_prob"):
         raise ValueError(f"I-GOS objective {objective!r}: must be prob or log_prob")
@@ -123,6 +124,10 @@ def igos_mask(model, x: torch.Tensor, baseline: torch.Tensor, label: torch.Tenso
         active &= p_first > stop
     ts = torch.arange(1, ig_iter + 1, device=dev, dtype=x.dtype) / ig_iter
     per = batch or default_batch(x)
+    if generator is not None and dev.type != "cpu" and generator.device.type == "cpu":
+        # path noise drawn on the model's device (not on the CPU and copied per chunk), seeded from ``generator``
+        seed = int(torch.randint(2**62, (1,), generator=generator))
+        generator = torch.Generator(device=dev).manual_seed(seed)
     for i in range(iterations):
         idx = active.nonzero().flatten()
         if len(idx) == 0:
@@ -142,7 +147,7 @@ def igos_mask(model, x: torch.Tensor, baseline: torch.Tensor, label: torch.Tenso
             ms = m.detach().requires_grad_(True)
             um = up(ms[j]) * t.view(-1, 1, 1, 1)
             path = x[idx[j]] * um + baseline[idx[j]] * (1 - um)
-            path = path + sigma * torch.randn(path.shape, generator=generator).to(dev)
+            path = path + sigma * torch.randn(path.shape, generator=generator, device=dev)
             out = score(model(path)).gather(1, label[idx[j]].view(-1, 1))
             grad += torch.autograd.grad(out.sum() / ig_iter, ms)[0]
         # backtracking line search (revised Armijo), per image
@@ -183,15 +188,17 @@ def igos_mask(model, x: torch.Tensor, baseline: torch.Tensor, label: torch.Tenso
 
 def rectify(model, x, label, *, generator: torch.Generator, mask_size: int, iterations: int, ig_iter: int, l1: float,
             tv: float, stop_prob: float | None, blur_kernel: int, blur_sigma: float, jpeg_quality: int | None,
-            noise: float, noise_form: str, objective: str):
+            noise: float, noise_form: str, objective: str, path_batch: int | None = None):
     """Kao's I-GOS rectifier: (1, N, C, H, W) in [0, 1], phi = I_a * M + I_g * (1 - M) for ``x`` (N, C, H, W)
-    in [0, 1] and its (adversarial) ``label`` (N,). Defaults: the no-penalty objective (l1 = tv = 0)."""
+    in [0, 1] and its (adversarial) ``label`` (N,). Defaults: the no-penalty objective (l1 = tv = 0).
+    ``path_batch``: path images per forward+backward pass (the model's ``batch.igos_path``; None: see
+    :func:`default_batch`), a matter of speed and memory only."""
     if jpeg_quality:
         x = jpeg(x, jpeg_quality)
     blurred = gaussian_blur(x, blur_kernel, blur_sigma)
     with torch.enable_grad():
         m, _, _ = igos_mask(model, x, blurred, label, mask_size=mask_size, iterations=iterations, ig_iter=ig_iter,
                             l1=l1, tv=tv, stop_prob=stop_prob, noise=noise, noise_form=noise_form, objective=objective,
-                            generator=generator)
-    um = F.interpolate(m, size=x.shape[-2:], mode="bilinear", align_corners=True)
+                            batch=path_batch, generator=generator)
+    um = bilinear_upsample(m, tuple(x.shape[-2:]), align_corners=True)
     return (x * um + blurred * (1 - um))[None]

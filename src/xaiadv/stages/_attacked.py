@@ -19,7 +19,7 @@ def load_attacked(job):
     from ..models import load_model
 
     fin, par = job.input, job.params
-    device = runtime.setup(par.seed, job.threads, par.device)
+    device = runtime.setup(par.seed, job.threads, par.device, par.deterministic)
     model = load_model(fin.model, device)
     adv, _ = load_tensors(fin.adv)
     # the test images up to the last attacked one (the attack took the first n_eval), not the whole split

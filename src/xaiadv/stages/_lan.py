@@ -13,7 +13,7 @@ def load_detector(job, with_f2: bool = True):
     from ..models import load_model
 
     fin, par = job.input, job.params
-    device = runtime.setup(par.seed, job.threads, par.device)
+    device = runtime.setup(par.seed, job.threads, par.device, par.deterministic)
     f1 = load_model(fin.model, device)
     g = load_lan(fin.lan, device)
     f2 = load_model(fin.f2, device) if with_f2 else None

@@ -20,14 +20,14 @@ def run(job) -> None:
         from ..stats import rate_ci
         from ..models.train import predict
 
-        device = runtime.setup(par.seed, job.threads, par.device)
+        device = runtime.setup(par.seed, job.threads, par.device, par.deterministic)
         model = load_model(fin.model, device)
         x, y, ids, _ = load_split(fin.test, par.n_eval)
     with timer("compute"):
-        pred = predict(model, x, par.batch_size, device)
+        pred = predict(model, x, par.batch["attack"], device)
         keep = torch.nonzero(pred == y).flatten()
         print(f"{len(keep)}/{len(y)} clean images correctly classified; attacking those", file=sys.stderr)
-        res = run_attack(model, x[keep], y[keep], par.spec, par.batch_size, par.seed, device)
+        res = run_attack(model, x[keep], y[keep], par.spec, par.batch["attack"], par.seed, device)
     sr = rate_ci(res.success.numpy(), seed=par.seed)
     print(f"{wc.attack}: success {100 * sr['rate']:.1f}% (n={sr['n']}), mean L2 {res.l2.mean():.3f}, "
           f"mean Linf {res.linf.mean():.3f}", file=sys.stderr)

@@ -34,7 +34,7 @@ def run(job) -> None:
         from .. import __version__
         from ..cache import write_explanations
         from ..explainers import explain, source_file
-        from ..explainers.base import NEEDS_BACKGROUND
+        from ..explainers.base import NEEDS_BACKGROUND, with_pass_batch
         from ..explainers.layers import layer_for
         from ..io import file_sha256, spec_hash
         from ._attacked import load_attacked, spec_for_output
@@ -65,7 +65,8 @@ def run(job) -> None:
             with timer("load"):
                 context["background"] = background(fin.train, fin.test, spec["background_size"], par.seed)
         with timer("compute"):
-            attr = explain(model, xs, target, spec, par.batch_size, device, **context)
+            attr = explain(model, xs, target, with_pass_batch(spec, par.batch["explain_pass"]), par.batch["explain"], device,
+                           **context)
         with timer("write"):
             write_explanations(
                 out,

@@ -31,7 +31,7 @@ def run(job) -> None:
         targeted = bool((target >= 0).all()) and len(target) > 0
         print(f"{wc.attack}: {len(y)} of {c['n_successful']} successful adversarial examples", file=sys.stderr)
     with timer("compute"):
-        bs = par.batch_size
+        bs = par.batch["rectify"]
 
         @torch.no_grad()
         def logits(imgs):

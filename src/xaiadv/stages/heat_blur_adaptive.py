@@ -23,7 +23,7 @@ def run(job) -> None:
         from ..models import load_model
         from ..stats import rate_ci
 
-        device = runtime.setup(par.seed, job.threads, par.device)
+        device = runtime.setup(par.seed, job.threads, par.device, par.deterministic)
         model = load_model(fin.model, device)
         for p in model.parameters():
             p.requires_grad_(False)
@@ -33,12 +33,13 @@ def run(job) -> None:
     with timer("compute"):
         cand = x[:max(4 * spec["n"], 64)]
         with torch.no_grad():
-            lg = torch.cat([model(cand[i:i + 32].to(device)).cpu() for i in range(0, len(cand), 32)])
+            nb = par.batch["adaptive"] or 32
+            lg = torch.cat([model(cand[i:i + nb].to(device)).cpu() for i in range(0, len(cand), nb)])
         keep = torch.nonzero(lg.argmax(1) == y[:len(cand)]).flatten()[:spec["n"]]
         xs, ys = x[keep].to(device), y[keep].to(device)
         target = make_targets(lg[keep], y[keep], "random", torch.Generator().manual_seed(par.seed)).to(device)
         r = lambda v: rate_ci(np.asarray(v, dtype=float), seed=par.seed)  # noqa: E731
-        bs = 16
+        bs = par.batch["adaptive"] or 16
 
         def chunks(fn, *tensors):
             """``fn`` on batches of ``bs`` of ``tensors`` (the images first), concatenated."""

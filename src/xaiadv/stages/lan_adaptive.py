@@ -32,7 +32,8 @@ def run(job) -> None:
     with timer("compute"):
         cand = x[:max(4 * spec["n"], 200)]
         with torch.no_grad():  # one f1 pass: the correctly classified images and their logits (for the targets)
-            logits = torch.cat([f1(cand[i:i + 256].to(device)).cpu() for i in range(0, len(cand), 256)])
+            nb = par.batch["lan"] or 256
+            logits = torch.cat([f1(cand[i:i + nb].to(device)).cpu() for i in range(0, len(cand), nb)])
         keep = torch.nonzero(logits.argmax(1) == y[:len(cand)]).flatten()[:spec["n"]]
         xs, ys, logits = x[keep], y[keep], logits[keep]
         target = make_targets(logits, ys, spec["target"], torch.Generator().manual_seed(par.seed))
@@ -41,9 +42,10 @@ def run(job) -> None:
         res = {"dataset": wc.dataset, "model": wc.model, "spec": spec, "n": len(ys),
                "tn_clean": r((~flags(clean)).numpy())}
         for name, w in (("pgd", 0.0), ("adaptive", spec["weight"])):
-            xa = torch.cat([attack(f1, xs[i:i + 128].to(device), target[i:i + 128].to(device), g=g, f2=f2,
+            ab = par.batch["adaptive"] or 128
+            xa = torch.cat([attack(f1, xs[i:i + ab].to(device), target[i:i + ab].to(device), g=g, f2=f2,
                                    eps=spec["eps"], alpha=spec["alpha"], steps=spec["steps"], weight=w).cpu()
-                            for i in range(0, len(xs), 128)]) if len(xs) else xs
+                            for i in range(0, len(xs), ab)]) if len(xs) else xs
             out = lan_outputs(f1, g, f2, xa, device=device)
             hit = out["pred_f1"] == target
             fl = flags(out)

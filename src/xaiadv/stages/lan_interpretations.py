@@ -55,7 +55,7 @@ def run(job) -> None:
             def maps(x, key):
                 target = pred[key]
                 ctx = {"seed": par.seed, "lan": g}
-                return to_map(explain(f1, x, target, ex, par.batch_size, device, progress=False, **ctx), method), target
+                return to_map(explain(f1, x, target, ex, par.batch["explain"], device, progress=False, **ctx), method), target
 
             m_tr, _ = maps(x_tr, "train")
             f2, _ = train_mask_classifier(m_tr, y_tr, epochs=spec["epochs"], lr=spec["lr"], batch_size=spec["batch_size"],

@@ -23,7 +23,7 @@ def run(job) -> None:
         from ..stats import rate_ci
         from ..models.train import predict
 
-        device = runtime.setup(par.seed, job.threads, par.device)
+        device = runtime.setup(par.seed, job.threads, par.device, par.deterministic)
         model = load_model(fin.model, device)
         x, y, ids, _ = load_split(fin.test)
         spec, seg, atk = par.spec, par.spec["segmentation"], par.spec["attack"]

@@ -19,12 +19,12 @@ def run(job) -> None:
         from .. import __version__
         from ..cache import write_explanations
         from ..explainers import explain, source_file
-        from ..explainers.base import NEEDS_BACKGROUND
+        from ..explainers.base import NEEDS_BACKGROUND, with_pass_batch
         from ..io import file_sha256, load_tensors, spec_hash
         from ..models import load_model
         from .explain import background
 
-        device = runtime.setup(par.seed, job.threads, par.device)
+        device = runtime.setup(par.seed, job.threads, par.device, par.deterministic)
         model = load_model(fin.model, device)
         t, meta = load_tensors(fin.adv)
         spec = par.spec
@@ -34,7 +34,7 @@ def run(job) -> None:
         if spec["method"] in NEEDS_BACKGROUND:
             context["background"] = background(fin.train, fin.test, spec["background_size"], par.seed)
     with timer("compute"):
-        attr = explain(model, t["x_adv"], target, spec, par.batch_size, device, **context)
+        attr = explain(model, t["x_adv"], target, with_pass_batch(spec, par.batch["explain_pass"]), par.batch["explain"], device, **context)
     with timer("write"):
         import captum
 

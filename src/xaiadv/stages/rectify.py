@@ -59,13 +59,15 @@ def run(job) -> None:
         import torch
 
         with torch.no_grad():  # the benign images' logits: NDCG's graded relevance
-            benign_logits = torch.cat([model(x_clean[i:i + par.batch_size].to(device)).float().cpu()
-                                       for i in range(0, len(x_clean), par.batch_size)]) if len(x_clean) else torch.zeros(0, 1)
+            benign_logits = torch.cat([model(x_clean[i:i + par.batch["rectify"]].to(device)).float().cpu()
+                                       for i in range(0, len(x_clean), par.batch["rectify"])]) if len(x_clean) else torch.zeros(0, 1)
         print(f"{wc.attack}: rectifying {len(sel)} of {c['n_successful']} successful adversarial examples", file=sys.stderr)
     for out in fout.files:
         name, spec = spec_for_output(out, par.rectifiers, "rectifier")
         t0 = time.perf_counter()
         extra = {}
+        if spec["method"] == "igos":
+            extra["path_batch"] = par.batch["igos_path"]
         if spec["method"] == "dae":
             from ..rectifiers.dae import load_denoiser
 
@@ -80,9 +82,9 @@ def run(job) -> None:
                 print(f"{name}: skipped ({meta['skipped']})", file=sys.stderr)
                 continue
         with timer("compute"):
-            r_adv = evaluate(model, x_adv, label_adv, y, spec, batch_size=par.batch_size, seed=par.seed, device=device,
+            r_adv = evaluate(model, x_adv, label_adv, y, spec, batch_size=par.batch["rectify"], seed=par.seed, device=device,
                              extra=extra)
-            r_clean = evaluate(model, x_clean, label_clean, y, spec, batch_size=par.batch_size, seed=par.seed + 1,
+            r_clean = evaluate(model, x_clean, label_clean, y, spec, batch_size=par.batch["rectify"], seed=par.seed + 1,
                                device=device, extra=extra)
         with timer("write"):
             write_json(out, {"dataset": wc.dataset, "model": wc.model, "attack": wc.attack, "rectifier": name, "spec": spec,

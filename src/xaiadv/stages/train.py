@@ -18,7 +18,7 @@ def run(job) -> None:
         from ..stats import rate_ci
         from ..models.train import predict, train_classifier
 
-        device = runtime.setup(par.seed, job.threads, par.device)
+        device = runtime.setup(par.seed, job.threads, par.device, par.deterministic)
         spec = par.spec
         x_te, y_te, _, meta = load_split(fin.test)
         num_classes = len(meta["classes"])

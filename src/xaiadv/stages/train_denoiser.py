@@ -16,7 +16,7 @@ def run(job) -> None:
         from ..data import load_split
         from ..rectifiers.dae import save_denoiser, train_denoiser
 
-        device = runtime.setup(par.seed, job.threads, par.device)
+        device = runtime.setup(par.seed, job.threads, par.device, par.deterministic)
         spec = par.spec
         x, _, _, _ = load_split(fin.train)
         n = spec.get("n_train") or len(x)

@@ -18,7 +18,7 @@ def run(job) -> None:
         from ..io import write_json
         from ..models import load_model
 
-        device = runtime.setup(par.seed, job.threads, par.device)
+        device = runtime.setup(par.seed, job.threads, par.device, par.deterministic)
         f1 = load_model(fin.model, device)
         spec = par.spec
         x, _, _, _ = load_split(fin.train, spec.get("n_train"))
