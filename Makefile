@@ -5,9 +5,12 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 CORES  ?= 2
+# GPUs the driver lists (0 without one): the local scheduler runs at most this many gpu jobs at once and
+# each job locks its own (xaiadv.gpus)
+GPUS   ?= $(shell ls -d /proc/driver/nvidia/gpus/*/ 2>/dev/null | wc -l)
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test test-slurm venv dry-run bench clean lint
+.PHONY: run test test-slurm test-gpu venv dry-run bench clean lint
 
 $(BIN)/.installed: requirements.txt requirements-data.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +25,7 @@ venv: $(BIN)/.installed
 run: venv
 	mkdir -p results/logs
 	$(BIN)/python benchmarks/timed.py results/logs/main_job_wall.json -- \
-	  $(BIN)/snakemake --profile profiles/default --cores $(CORES)
+	  $(BIN)/snakemake --profile profiles/default --cores $(CORES) --resources gpu=$(GPUS)
 
 dry-run: venv
 	$(BIN)/snakemake --profile profiles/default -n
@@ -51,6 +54,12 @@ bench: venv
 	$(BIN)/python benchmarks/bench_heat_blur.py
 	$(BIN)/python benchmarks/bench_dag.py
 	$(BIN)/python benchmarks/bench_imagenet_folder.py
+	$(BIN)/python benchmarks/bench_gpu.py
+
+# Only with CUDA (skipped otherwise): the tiny config's stages on the GPU against the CPU, then GPU throughput.
+test-gpu: venv
+	$(BIN)/python -m pytest -q -m gpu tests/test_gpu.py
+	$(BIN)/python benchmarks/bench_gpu.py
 
 # Outputs of the default config (results/; another config's root is its results_dir, e.g. results-reference/).
 clean:

@@ -256,3 +256,48 @@ def test_method_defaults_live_in_the_schema_only():
         for k in keys:
             assert params[k].default is inspect.Parameter.empty, f"{fn.__module__}.{k} repeats a default"
         assert not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()), f"{fn.__module__}: **kwargs"
+
+
+def test_every_rule_takes_its_resources_from_config():
+    """Issue 21: mem_mb / runtime / gpu per rule follow the data set, the model and resources.rules; every rule
+    of the workflow is a model rule or a CPU rule (so none falls back to a hard-coded figure)."""
+    import re
+
+    from xaiadv import dag
+
+    rules = set()
+    for p in (ROOT / "workflow" / "rules").glob("*.smk"):
+        text = p.read_text()
+        rules |= set(re.findall(r"^rule (\w+):", text, re.M))
+        for rule, block in re.findall(r"^rule (\w+):\n((?:    .*\n|\n)*)", text, re.M):
+            if "resources:" in block:
+                assert f'job_resource("{rule}", "mem_mb")' in block, f"{p.name}: rule {rule} resources not from config"
+    assert rules - {"all", "download"} == set(dag.MODEL_RULES) | set(dag.CPU_RULES)
+    cfg = xcfg.validate({**default(), "resources": {
+        "gpu": 1, "mem_mb": {"mnist": 3000, "default": 9000}, "runtime": 50,
+        "rules": {"rectify": {"runtime": {"mnist": 90, "default": 500}}}}})
+    cfg["models"]["mnist_cnn"]["resources"] = {"mem_mb": 5000}
+    assert dag.rule_resources(cfg, "attack", "mnist", "mnist_cnn") == {"mem_mb": 5000, "runtime": 50, "gpu": 1}
+    assert dag.rule_resources(cfg, "attack", "imagenet", "effnet_lite0") == {"mem_mb": 9000, "runtime": 50, "gpu": 1}
+    assert dag.rule_resources(cfg, "rectify", "imagenet", "effnet_lite0")["runtime"] == 500
+    assert dag.rule_resources(cfg, "rectify", "mnist", "mnist_cnn")["runtime"] == 90
+    assert dag.rule_resources(cfg, "prepare_dataset", "imagenet") == {"mem_mb": 4000, "runtime": 30, "gpu": 0}
+    with pytest.raises(xcfg.ConfigError, match="resources.rules.rectfy: not a rule"):
+        xcfg.validate({**default(), "resources": {"rules": {"rectfy": {"runtime": 5}}}})
+    with pytest.raises(xcfg.ConfigError, match="resources.mem_mb: no value for data set 'cifar10'|'imagenet'"):
+        xcfg.validate({**default(), "resources": {"mem_mb": {"mnist": 3000}}})
+
+
+def test_model_batches_default_to_batch_size_and_leave_training_alone():
+    from xaiadv import dag
+
+    cfg = default()
+    cfg["models"]["effnet_lite0"]["batch"] = {"igos_path": 96}
+    cfg = xcfg.validate(cfg)
+    b = dag.model_batches(cfg, "effnet_lite0")
+    assert b["igos_path"] == 96 and b["attack"] == b["explain"] == b["rectify"] == cfg["batch_size"]
+    assert b["adaptive"] is None
+    with pytest.raises(xcfg.ConfigError, match="batch"):
+        bad = default()
+        bad["models"]["effnet_lite0"]["batch"] = {"igos": 96}
+        xcfg.validate(bad)

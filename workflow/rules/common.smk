@@ -6,6 +6,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from xaiadv import config as xcfg  # light: yaml + jsonschema only
 from xaiadv import dag
+from xaiadv.data.prepare import torchvision_root  # light: numpy only
 from xaiadv.deps import source_files
 from xaiadv.tables import CAPTIONS, FIGURES, PAPERS, TABLES, paper_of  # names only, no pandas
 
@@ -28,6 +29,7 @@ def R(path):
 wildcard_constraints:
     dataset="|".join(config["datasets"]),
     model="[A-Za-z0-9_\-]+",
+    arch="resnet50|inception_v3|vgg19",
     attack="[A-Za-z0-9_\-]+",
     source="[A-Za-z0-9_\-]+",
     explainer="[A-Za-z0-9_\-]+",
@@ -47,6 +49,25 @@ def job_resource(rule, key):
         return v * attempt if key == "mem_mb" else v
 
     return value
+
+
+def weights_download(model):
+    """The download_weights output a model's train_classifier job reads ([] unless it has torchvision weights)."""
+    m = config["models"][model]
+    return [R(f"downloads/weights/{m['arch']}.json")] if m.get("pretrained") == "torchvision" else []
+
+
+def data_download(dataset):
+    """The download_data output a data set's prepare_dataset job reads ([] unless torchvision with download)."""
+    d = config["datasets"][dataset]
+    return [R(f"downloads/data/{dataset}.json")] if d["source"] == "torchvision" and d.get("download") else []
+
+
+def download_targets():
+    """Everything the config needs from the internet: pretrained torchvision weights and torchvision data sets."""
+    return sorted({p for m in config["models"] for p in weights_download(m)}) + sorted(
+        {p for d in config["datasets"] for p in data_download(d)}
+    )
 
 
 def model_spec(model):

@@ -1,6 +1,7 @@
 rule prepare_dataset:
     input:
         code=code("prepare", "data.prepare"),
+        downloaded=lambda wc: data_download(wc.dataset),
     output:
         train=R("data/{dataset}/train.safetensors"),
         test=R("data/{dataset}/test.safetensors"),

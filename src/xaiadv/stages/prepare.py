@@ -14,7 +14,8 @@ def run(job) -> None:
         from ..data.split import save_split
 
         runtime.setup(par.seed, job.threads, "cpu")
-        parts = load_source(wc.dataset, par.spec, par.seed)
+        # never downloads: the download_data rule (a local rule) fetched the files before this job
+        parts = load_source(wc.dataset, {**par.spec, "download": False}, par.seed)
     with timer("write"):
         for split in ("train", "test"):
             save_split(getattr(fout, split), parts[split])

@@ -1,0 +1,19 @@
+"""download_weights / download_data: fetch what a config needs from the internet (a local rule: on the machine
+that runs Snakemake, the login node under SLURM). See :mod:`xaiadv.download`."""
+
+from __future__ import annotations
+
+import sys
+
+from ..io import write_json
+
+
+def run(job) -> None:
+    from .. import download
+
+    if job.rule == "download_weights":
+        rec = download.fetch_weights(job.wildcards.arch)
+    else:
+        rec = download.fetch_dataset(job.wildcards.dataset, job.params.root)
+    print(f"{job.rule}: {rec}", file=sys.stderr)
+    write_json(job.output.json, rec)
