@@ -65,3 +65,5 @@ def test_no_claim_under_slurm_or_without_gpus(monkeypatch):
     assert claim_for_job(SimpleNamespace(resources=SimpleNamespace(gpu=1))) == []
     monkeypatch.delenv("SLURM_JOB_ID")
     assert claim_for_job(SimpleNamespace(resources=SimpleNamespace(gpu=0))) == []
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")  # a config with gpu: 1 on a machine without one: the CPU
+    assert claim_for_job(SimpleNamespace(resources=SimpleNamespace(gpu=1))) == []

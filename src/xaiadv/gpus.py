@@ -80,8 +80,10 @@ def claim(n: int, gpus: list[str] | None = None, locks: Path | None = None, time
 
 def claim_for_job(job) -> list[str]:
     """:func:`claim` the job's ``resources.gpu`` GPUs when it runs on a local machine; nothing under SLURM
-    (``SLURM_JOB_ID`` set: the allocation's ``CUDA_VISIBLE_DEVICES`` stands) or for a job that asks for none."""
+    (``SLURM_JOB_ID`` set: the allocation's ``CUDA_VISIBLE_DEVICES`` stands), for a job that asks for none, or on
+    a machine without GPUs (the job runs on the CPU with ``device: auto``; ``device: cuda`` fails in
+    :func:`xaiadv.runtime.setup` with its own message)."""
     n = int(getattr(getattr(job, "resources", None), "gpu", 0) or 0)
-    if n <= 0 or os.environ.get("SLURM_JOB_ID"):
+    if n <= 0 or os.environ.get("SLURM_JOB_ID") or not visible_gpus():
         return []
     return claim(n)
