@@ -87,7 +87,7 @@ def run_attack(model, x: torch.Tensor, y: torch.Tensor, spec: dict, batch_size: 
     torch.manual_seed(seed)
     model.eval().to(device)
     outs = {k: [] for k in ("x_adv", "target", "pred_clean", "pred_adv")}
-    for i in tqdm(range(0, len(x), batch_size), desc=f"attack {method}", mininterval=5):
+    for i in tqdm(range(0, len(x), batch_size), desc=f"attack {method}", mininterval=5, disable=not progress):
         xb, yb = x[i:i + batch_size].to(device), y[i:i + batch_size].to(device)
         with torch.no_grad():
             logits = model(xb)
