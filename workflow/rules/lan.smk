@@ -78,6 +78,7 @@ rule lan_detect:
         runtime=job_resource("lan_detect", "runtime"),
         gpu=job_resource("lan_detect", "gpu"),
     params:
+        batch=batches,
         n_detect=config["lan_detection"]["n_detect"] or 0,
         fpr=config["lan_detection"]["fpr"],
         seed=config["seed"],

@@ -37,7 +37,7 @@ def run(job) -> None:
         keep = torch.nonzero(logits.argmax(1) == y[:len(cand)]).flatten()[:spec["n"]]
         xs, ys, logits = x[keep], y[keep], logits[keep]
         target = make_targets(logits, ys, spec["target"], torch.Generator().manual_seed(par.seed))
-        clean = lan_outputs(f1, g, f2, xs, device=device)
+        clean = lan_outputs(f1, g, f2, xs, batch_size=nb, device=device)
         r = lambda v: rate_ci(np.asarray(v, dtype=float), seed=par.seed)  # noqa: E731
         res = {"dataset": wc.dataset, "model": wc.model, "spec": spec, "n": len(ys),
                "tn_clean": r((~flags(clean)).numpy())}
@@ -46,7 +46,7 @@ def run(job) -> None:
             xa = torch.cat([attack(f1, xs[i:i + ab].to(device), target[i:i + ab].to(device), g=g, f2=f2,
                                    eps=spec["eps"], alpha=spec["alpha"], steps=spec["steps"], weight=w).cpu()
                             for i in range(0, len(xs), ab)]) if len(xs) else xs
-            out = lan_outputs(f1, g, f2, xa, device=device)
+            out = lan_outputs(f1, g, f2, xa, batch_size=nb, device=device)
             hit = out["pred_f1"] == target
             fl = flags(out)
             res[name] = {"weight": w, "success": r(hit.numpy()), "detected": r(fl[hit].numpy()),

@@ -31,13 +31,14 @@ def run(job) -> None:
         last = int(adv["index"].max()) if len(adv["index"]) else -1
         x, y_all, _, _ = load_split(fin.test, last + 1 + N_CALIB)
     with timer("compute"):
+        nb = par.batch["lan"] or 256  # images per LAN pass (the model's batch.lan)
         c = chosen(x, adv, par.n_detect or 0)  # successful on the model that crafted them (f1 or the source)
-        o_adv = lan_outputs(f1, g, f2, c["x_adv"], device=device)
-        o_cln = lan_outputs(f1, g, f2, c["x_clean"], device=device)
+        o_adv = lan_outputs(f1, g, f2, c["x_adv"], batch_size=nb, device=device)
+        o_cln = lan_outputs(f1, g, f2, c["x_clean"], batch_size=nb, device=device)
         unused = torch.ones(len(x), dtype=torch.bool)
         unused[adv["index"]] = False
         calib = torch.nonzero(unused).flatten()[:N_CALIB]
-        o_cal = lan_outputs(f1, g, f2, x[calib], device=device)
+        o_cal = lan_outputs(f1, g, f2, x[calib], batch_size=nb, device=device)
     y = c["y"]
     r = lambda v: rate_ci(np.asarray(v, dtype=float), seed=par.seed)  # noqa: E731
     flag_adv, flag_cln = flags(o_adv), flags(o_cln)

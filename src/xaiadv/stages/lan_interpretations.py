@@ -45,8 +45,9 @@ def run(job) -> None:
             adv, meta = load_tensors(path)
             attacks[meta["attack"]] = chosen(x_full, adv, spec["n_attack"])
     with timer("compute"):  # f1's class of every image once: the class each explainer explains
-        pred = {"train": predict(f1, x_tr, 256, device), "test": predict(f1, x_te, 256, device),
-                **{(k, v): predict(f1, c[v], 256, device) for k, c in attacks.items() for v in ("x_adv", "x_clean")}}
+        nb = par.batch["lan"] or 256  # images per inference pass (the model's batch.lan)
+        pred = {"train": predict(f1, x_tr, nb, device), "test": predict(f1, x_te, nb, device),
+                **{(k, v): predict(f1, c[v], nb, device) for k, c in attacks.items() for v in ("x_adv", "x_clean")}}
     r = lambda v: rate_ci(np.asarray(v, dtype=float), seed=par.seed)  # noqa: E731
     results = {}
     for name, ex in par.explainers.items():
@@ -63,7 +64,7 @@ def run(job) -> None:
 
             def f2_of(m):
                 with torch.no_grad():
-                    return torch.cat([torch.softmax(f2(m[i:i + 256].to(device)), 1).cpu() for i in range(0, len(m), 256)])
+                    return torch.cat([torch.softmax(f2(m[i:i + nb].to(device)), 1).cpu() for i in range(0, len(m), nb)])
 
             m_te, p1_te = maps(x_te, "test")
             p2_te = f2_of(m_te)
