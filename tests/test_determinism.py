@@ -80,3 +80,16 @@ def test_the_config_switch_reaches_torch(monkeypatch):
         assert not torch.are_deterministic_algorithms_enabled()
     finally:
         torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def test_layer_split_still_traces_a_model_with_the_deterministic_pool(effnet):
+    """Expected gradients at a layer cuts the model with torch.fx: the replaced pooling is a leaf, as torch's is."""
+    import copy
+
+    from xaiadv.explainers.layers import split_at
+
+    net = determinism.make_deterministic(copy.deepcopy(effnet))
+    head, tail = split_at(net, "_blocks.3")
+    x = torch.rand(2, 3, 224, 224)
+    with torch.no_grad():
+        assert torch.allclose(tail(head(x)), net(x), atol=1e-5)

@@ -59,5 +59,6 @@ rule explain_lan:
         batch=batches,
         seed=config["seed"],
         device="cpu",
+        deterministic=config["deterministic"],
     script:
         "../scripts/stage.py"

@@ -83,6 +83,7 @@ rule lan_detect:
         fpr=config["lan_detection"]["fpr"],
         seed=config["seed"],
         device="cpu",
+        deterministic=config["deterministic"],
     script:
         "../scripts/stage.py"
 

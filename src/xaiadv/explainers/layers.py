@@ -20,7 +20,9 @@ class _KeepLayer(fx.Tracer):
         self.layer = layer
 
     def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
-        return qualname == self.layer or super().is_leaf_module(m, qualname)
+        from ..determinism import AdaptiveAvgPool2d  # a torch.nn module in all but its package: a leaf too
+
+        return qualname == self.layer or isinstance(m, AdaptiveAvgPool2d) or super().is_leaf_module(m, qualname)
 
 
 def layer_for(layer: str | dict | None, arch: str | None) -> str | None:
