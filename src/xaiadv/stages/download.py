@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import sys
 
+from .. import runtime
 from ..io import write_json
 
 
 def run(job) -> None:
-    from .. import download
+    timer = runtime.Timer()
+    with timer("download"):
+        from .. import download
 
-    if job.rule == "download_weights":
-        rec = download.fetch_weights(job.wildcards.arch)
-    else:
-        rec = download.fetch_dataset(job.wildcards.dataset, job.params.root)
+        if job.rule == "download_weights":
+            rec = download.fetch_weights(job.wildcards.arch)
+        else:
+            rec = download.fetch_dataset(job.wildcards.dataset, job.params.root)
     print(f"{job.rule}: {rec}", file=sys.stderr)
-    write_json(job.output.json, rec)
+    with timer("write"):
+        write_json(job.output.json, rec)
+    timer.report(job.rule)
