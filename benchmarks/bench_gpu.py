@@ -15,7 +15,11 @@ config: attack steps, explainer steps / samples, I-GOS iterations x (path points
 efficiency) — a lower bound without start-up, I/O and CPU-side work. Without CUDA it prints the CPU side and
 says so; by default the CPU side skips ResNet-50, Inception-v3 and VGG19 (minutes each; ``--cpu-all``).
 
-    python benchmarks/bench_gpu.py [--seconds 2] [--models mnist_cnn effnet_lite0] [--cpu-all]
+A second estimate needs no GPU: the same passes x each model's FLOPs per forward+backward pass (counted with
+``torch.utils.flop_counter`` at batch 1) / an assumed sustained rate (``--assume-tflops``, default 20: an
+assumption, not a measurement; an A100's dense TF32 peak is 156, its FP32 19.5).
+
+    python benchmarks/bench_gpu.py [--seconds 2] [--models mnist_cnn effnet_lite0] [--cpu-all] [--assume-tflops 20]
 """
 
 from __future__ import annotations
@@ -104,6 +108,26 @@ def stages(model, shape, device, classes):
     return {"floor": floor, "attack": attack, "explain": expl, "rectify": igos}
 
 
+def gflop_per_pass(net, shape) -> float:
+    """GFLOP of one forward+backward pass (input gradient) of ``net`` on one image of ``shape``."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    x = torch.rand(1, *shape, requires_grad=True)
+    with FlopCounterMode(display=False) as f:
+        net(x).logsumexp(1).sum().backward()
+    return f.get_total_flops() / 1e9
+
+
+def rule_passes(cfg: dict, name: str, e: dict, per: dict) -> dict[str, float]:
+    """Forward+backward passes per rule that model ``name`` costs under ``cfg`` (images x passes per image)."""
+    from xaiadv import dag
+
+    d = e["dataset"]
+    n = dag.attack_n_eval(cfg, next(iter(cfg["attacks"])), d, name)
+    jobs = len(dag.attacks_for(cfg, d))
+    return {rule: n * jobs * (2 if rule == "explain" else 1) * passes for rule, passes in per.items()}
+
+
 def passes_per_image(cfg: dict) -> dict[str, float]:
     """Forward+backward passes one image costs per rule under ``cfg`` (the dominant terms)."""
     from xaiadv.config import method_spec
@@ -125,6 +149,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=2.0, help="seconds per measurement")
     ap.add_argument("--models", nargs="+", default=None, help="model names of config/paper.yaml")
     ap.add_argument("--cpu-all", action="store_true", help="measure the big ImageNet models on the CPU too")
+    ap.add_argument("--assume-tflops", type=float, default=20.0, help="sustained TFLOP/s for the FLOP estimate")
     args = ap.parse_args()
     from xaiadv import config as xcfg, dag
     from xaiadv.models import build
@@ -137,12 +162,14 @@ def main() -> None:
         print("no CUDA device: CPU side only (`make test-gpu` on a GPU machine prints both)")
     models = {m: e for m, e in cfg["models"].items() if args.models is None or m in args.models}
     res: dict[tuple[str, str], dict[str, tuple[int, float]]] = {}
+    gflop: dict[str, float] = {}
     print(f"{'model':<16} {'device':<6} {'stage':<8} {'batch':>5} {'img/s':>9} {'of floor':>8} {'GPU/CPU':>8}")
     for name, e in models.items():
         shape, classes = SHAPES[e["dataset"]], 1000 if e["dataset"] == "imagenet" else 10
         net = build(e["arch"], None, classes, shape[0]).eval()
         for p in net.parameters():
             p.requires_grad_(False)
+        gflop[name] = gflop_per_pass(net, shape)
         for dev in (["cpu", "cuda"] if cuda else ["cpu"]):
             if dev == "cpu" and e["arch"] in SLOW_ON_CPU and not args.cpu_all:
                 continue
@@ -178,6 +205,19 @@ def main() -> None:
         print(f"  {rule:<10} {secs / 3600:8.1f} h")
     print(f"  {'total':<10} {total / 3600:8.1f} h" + (f"   (not measured: {', '.join(sorted(set(left_out)))})"
                                                     if left_out else ""))
+    print(f"\nFLOP estimate of config/paper.yaml on one GPU sustaining {args.assume_tflops:g} TFLOP/s (an assumption;"
+          " every model, GFLOP per forward+backward pass counted at batch 1):")
+    by_rule: dict[str, float] = {}
+    for name, e in models.items():
+        passes = rule_passes(cfg, name, e, per)
+        pflop = sum(passes.values()) * gflop[name] / 1e6
+        print(f"  {name:<16} {gflop[name]:8.2f} GFLOP/pass {sum(passes.values()) / 1e6:9.2f} M passes "
+              f"{pflop:9.1f} PFLOP {pflop * 1e3 / args.assume_tflops / 3600:8.1f} h")
+        for rule, v in passes.items():
+            by_rule[rule] = by_rule.get(rule, 0.0) + v * gflop[name] / 1e6
+    for rule, pflop in by_rule.items():
+        print(f"  {rule:<16} {pflop * 1e3 / args.assume_tflops / 3600:8.1f} h")
+    print(f"  {'total':<16} {sum(by_rule.values()) * 1e3 / args.assume_tflops / 3600:8.1f} h")
 
 
 if __name__ == "__main__":
