@@ -70,3 +70,25 @@ def test_auroc_matches_sklearn():
     y = rng.integers(0, 2, 200)
     s = np.round(rng.random(200) + 0.3 * y, 1)  # with ties
     assert _auroc(y, s) == pytest.approx(roc_auc_score(y, s))
+
+
+def test_no_tpr_from_a_handful_of_calibration_scores_and_no_collapsed_interval(saliency_cache):
+    """Issue 20: a threshold at 5% FPR from fewer than 20 clean calibration scores is not reported ("—" in the
+    table, with the count); a 100% accuracy does not print [100, 100] but the exact interval over the test rows."""
+    from xaiadv.stats import MIN_CALIB
+
+    frame, attr = saliency_cache
+    ids = np.sort(frame.sample_id.unique())[:50]
+    small = frame[frame.sample_id.isin(ids)]
+    res = run_detection(small.reset_index(drop=True), attr[small.index],
+                        {"lr": {"method": "logistic_regression", "features": "flat"}}, seed=0)
+    r = res["detectors"]["lr"]
+    assert r["n_calib_clean"] < MIN_CALIB and r["tpr"] is None and r["threshold"] is None
+    assert r["ci95"]["tpr"] is None and f"(< {MIN_CALIB})" in r["tpr_note"]
+    if r["accuracy"] == 1.0:
+        assert r["ci95"]["accuracy"][0] < 1.0
+    from xaiadv.detectors.evaluate import _exact_edge
+
+    assert _exact_edge(1.0, 60, [1.0, 1.0]) == [pytest.approx(0.025 ** (1 / 60)), 1.0]
+    assert _exact_edge(0.0, 60, [0.0, 0.0])[1] == pytest.approx(1 - 0.025 ** (1 / 60))
+    assert _exact_edge(0.5, 60, [0.4, 0.6]) == [0.4, 0.6]

@@ -87,3 +87,26 @@ def test_kao_table2_prints_the_papers_cell_with_its_own_notes(tmp_path):
     md = (tmp_path / "t.md").read_text()
     assert "50.0 [25.0, 75.0] (small n=12)" in md and "96.9 (ours -46.9 pts, outside our CI)" in md
     assert "Kao et al.'s Table II" in md and "Kao et al.'s Table I " not in md and "(small n=k)" in md
+
+
+def test_summary_counts_cells_of_every_compared_column(tmp_path):
+    """Issue 20: Göpfert's table compares two columns per row (Jaccard and Hamming ranks): the summary counts
+    cells, not rows; Brama's adaptive table's printed number is counted too."""
+    import pandas as pd
+
+    from xaiadv.tables.summary import summarize
+
+    g = pd.DataFrame({"mean_rank_jaccard": [1.2, 2.0], "mean_rank_hamming": [1.3, 2.1],
+                      "paper_rank_jaccard": [1.5, None], "paper_rank_hamming": [1.4, 2.2],
+                      "paper_rank_jaccard_inside_ci": [True, None], "paper_rank_hamming_inside_ci": [False, True]})
+    b = pd.DataFrame({"defended_target": [0.02, 0.5], "paper_success": [0.01, None],
+                      "paper_success_inside_ci": [True, None]})
+    g.to_csv(tmp_path / "g.csv", index=False)
+    b.to_csv(tmp_path / "b.csv", index=False)
+    s = summarize({"goepfert2019_table1": tmp_path / "g.csv", "brama2020_adaptive": tmp_path / "b.csv"})
+    row = s.set_index("table")
+    assert row.loc["goepfert2019_table1", "rows"] == 2
+    assert row.loc["goepfert2019_table1", "with_paper_number"] == 3
+    assert row.loc["goepfert2019_table1", "paper_inside_our_ci"] == 2
+    assert row.loc["brama2020_adaptive", "with_paper_number"] == 1
+    assert row.loc["brama2020_adaptive", "median_diff_points"] == pytest.approx(1.0)

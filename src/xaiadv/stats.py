@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 
+MIN_CALIB = 20  # clean calibration scores needed before a threshold at a fixed FPR means anything (issue 20)
+
+
 def rate_ci(hits, n_boot: int = 2000, alpha: float = 0.05, seed: int = 0) -> dict:
     """Mean of a 0/1 vector (or of per-item rates in [0, 1]) with a percentile-bootstrap (1 - alpha) interval.
 

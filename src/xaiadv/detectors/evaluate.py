@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..stats import MIN_CALIB
 from .features import features
 from .models import build
 
@@ -32,8 +33,20 @@ def _auroc(y, s):
     return float((r[y == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
+
+
+def _exact_edge(rate: float, n: int, interval: list[float], alpha: float = 0.05) -> list[float]:
+    """``interval``, or where ``rate`` is 0 or 1 (the bootstrap collapses to a point) the exact Clopper-Pearson
+    interval over ``n`` items: [(alpha / 2)^(1/n), 1] or [0, 1 - (alpha / 2)^(1/n)]."""
+    if n <= 0 or rate != rate or 0.0 < rate < 1.0:
+        return interval
+    edge = (alpha / 2) ** (1 / n)
+    return [float(edge), 1.0] if rate == 1.0 else [0.0, float(1.0 - edge)]
+
+
 def _bootstrap(groups, y, s, pred, thr, n_boot=1000, seed=0):
-    """Percentile 95% intervals of accuracy, AUROC and TPR, resampling test images (both rows of each)."""
+    """Percentile 95% intervals of accuracy, AUROC and TPR, resampling test images (both rows of each); TPR's is
+    None without a threshold (``thr`` None)."""
     rng = np.random.default_rng(seed)
     uniq = np.unique(groups)
     rows = {g: np.flatnonzero(groups == g) for g in uniq}
@@ -43,9 +56,9 @@ def _bootstrap(groups, y, s, pred, thr, n_boot=1000, seed=0):
         acc.append(np.mean(pred[idx] == y[idx]))
         auc.append(_auroc(y[idx], s[idx]))
         adv = idx[y[idx] == 1]
-        tpr.append(np.mean(s[adv] > thr) if len(adv) else np.nan)
+        tpr.append(np.mean(s[adv] > thr) if len(adv) and thr is not None else np.nan)
     q = lambda v: [float(np.nanquantile(v, 0.025)), float(np.nanquantile(v, 0.975))]  # noqa: E731
-    return {"accuracy": q(acc), "auroc": q(auc), "tpr": q(tpr)}
+    return {"accuracy": q(acc), "auroc": q(auc), "tpr": q(tpr) if thr is not None else None}
 
 
 def run_detection(frame, attribution: np.ndarray, detectors: dict, seed: int = 0, test_size: float = 0.2,
@@ -84,14 +97,24 @@ def run_detection(frame, attribution: np.ndarray, detectors: dict, seed: int = 0
         s_ca = clf.predict_proba(X[m_ca])[:, 1]
         s_te = clf.predict_proba(X[m_te])[:, 1]
         pred = (s_te >= 0.5).astype(int)
-        thr = float(np.quantile(s_ca, 1 - fpr))
+        # a threshold at a fixed FPR from a handful of clean scores is noise: none below MIN_CALIB
+        thr = float(np.quantile(s_ca, 1 - fpr)) if len(s_ca) >= MIN_CALIB else None
         y_te = y[m_te]
+        acc = float(np.mean(pred == y_te))
+        tpr = float(np.mean(s_te[y_te == 1] > thr)) if thr is not None else None
+        ci = _bootstrap(groups[m_te], y_te, s_te, pred, thr, seed=seed)
+        ci["accuracy"] = _exact_edge(acc, int(m_te.sum()), ci["accuracy"])
+        if tpr is not None:
+            ci["tpr"] = _exact_edge(tpr, int((y_te == 1).sum()), ci["tpr"])
         res = {
             "method": spec["method"], "features": spec.get("features", "flat"),
-            "accuracy": float(np.mean(pred == y_te)), "auroc": _auroc(y_te, s_te),
-            "threshold": thr, "tpr": float(np.mean(s_te[y_te == 1] > thr)), "fpr_test": float(np.mean(s_te[y_te == 0] > thr)),
+            "accuracy": acc, "auroc": _auroc(y_te, s_te),
+            "threshold": thr, "tpr": tpr, "fpr_test": float(np.mean(s_te[y_te == 0] > thr)) if thr is not None else None,
+            "n_calib_clean": int(len(s_ca)),
+            "tpr_note": None if thr is not None else (f"{len(s_ca)} clean calibration scores (< {MIN_CALIB}): no "
+                                                      f"threshold at {100 * fpr:g}% FPR"),
             "n_test_rows": int(m_te.sum()),
-            "ci95": _bootstrap(groups[m_te], y_te, s_te, pred, thr, seed=seed),
+            "ci95": ci,
             "test_sample_id": groups[m_te].tolist(), "test_label": y_te.tolist(), "test_score": s_te.round(6).tolist(),
         }
         out["detectors"][name] = res

@@ -44,7 +44,10 @@ def run(job) -> None:
     flag_adv, flag_cln = flags(o_adv), flags(o_cln)
     fools_f1 = o_adv["pred_f1"] != y
     s_adv, s_cln, s_cal = scores(o_adv).numpy(), scores(o_cln).numpy(), scores(o_cal).numpy()
-    thr = float(np.quantile(s_cal, 1 - par.fpr)) if len(s_cal) else float("nan")
+    from ..stats import MIN_CALIB
+
+    # no threshold at a fixed FPR from fewer than MIN_CALIB clean scores (the TPR column then prints "—")
+    thr = float(np.quantile(s_cal, 1 - par.fpr)) if len(s_cal) >= MIN_CALIB else float("nan")
     good = o_cln["pred_f2"] == y  # Table 4: the clean image's mask is classified correctly by f2
     res = {
         "dataset": wc.dataset, "model": wc.model, "source": wc.source, "attack": wc.attack,
@@ -55,7 +58,7 @@ def run(job) -> None:
         "tp_fooling_f1": r(flag_adv[fools_f1].numpy()),
         "auroc": auroc_ci(s_adv, s_cln, seed=par.seed),
         "fpr": par.fpr, "threshold": thr, "n_calib": len(s_cal),
-        "tpr_at_fpr": r(s_adv > thr), "fpr_paired_clean": r(s_cln > thr),
+        "tpr_at_fpr": r(s_adv > thr) if thr == thr else r([]), "fpr_paired_clean": r(s_cln > thr) if thr == thr else r([]),
         "filtered": {  # Table 4
             "n": int(good.sum()), "tp": r(flag_adv[good].numpy()), "tn": r((~flag_cln[good]).numpy()),
             "recovery": r((o_adv["pred_f2"][good] == y[good]).numpy()),

@@ -19,7 +19,7 @@ NOTES = [
     "Heat and Blur: LRP deep Taylor z+ (zennit) of the class the model gives the input, |relevance| summed over "
     "channels, pixels above mean + 2 std kept, the rest blurred with sigma = p_blur.",
     "paper: the stated values (§5.1, approximate where the text says '~'); on another data set shown as context "
-    "('ImageNet: ...'), not compared. Boundary attack: not run (foolbox 3 not installed; see the closing notes).",
+    "('ImageNet: ...'), not compared.",
     "95% intervals: bootstrap over images; (small n=k): fewer than 30 examples.",
     "The paper's 'l2 distance threshold 0.02' we read as foolbox 2's default distance, the mean squared distance on "
     "the [0, 1] scale (||x' - x||^2 / n; RMS 0.141); our attacks minimise the perturbation instead of stopping at a "
@@ -85,8 +85,10 @@ def table(files: dict, csv_path, md_path, k: int = 5) -> pd.DataFrame:
         cols["sigma"] = df.sigma
         cols["pixels kept %"] = [f"{100 * v:.1f}" for v in df.mask_fraction]
         md = pd.DataFrame(cols)
+    ran = ", ".join(f"{a} ({', '.join(sorted(set(df.model[df.attack == a])))})" for a in dict.fromkeys(df.attack)) \
+        if not df.empty else "none"
     write_table(csv_path, md_path, "Brama & Grinshpoun (2020): Heat and Blur per attack - top-1 and NDCG of Adv, "
-                "Cleaned and Control", df, md, NOTES)
+                "Cleaned and Control", df, md, [*NOTES, f"Attacks in this run (models): {ran}."])
     return df
 
 

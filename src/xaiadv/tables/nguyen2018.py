@@ -10,6 +10,7 @@ import pandas as pd
 
 from .. import papers
 from ..io import read_json
+from ..stats import MIN_CALIB
 from .render import fmt_paper, fmt_pct, paper_fields, write_table
 
 PAPER_DATASET = "cifar10"  # the paper evaluates CIFAR-10 only
@@ -113,7 +114,8 @@ def table2(files: dict, csv_path, md_path, table: str = "table2") -> pd.DataFram
         "TN % [95% CI]": [_fmt(r, "tn") for r in df.itertuples()],
         "paper TN %": [_fmt_paper(r, "paper_tn") for r in df.itertuples()],
         "AUROC [95% CI]": [_auc(r) for r in df.itertuples()],
-        "TPR % at FPR 5%": [_fmt(r, "tpr_at_fpr") for r in df.itertuples()],
+        "TPR % at FPR 5%": [_fmt(r, "tpr_at_fpr") if r.n_calib >= MIN_CALIB else
+                            f"— ({r.n_calib} clean calibration scores < {MIN_CALIB})" for r in df.itertuples()],
     })
     if transfer:
         cols["TP % on those fooling f1"] = [_fmt(r, "tp_fooling_f1") for r in df.itertuples()]

@@ -60,14 +60,16 @@ def table2(detection_files: dict[tuple[str, str, str, str], str], csv_path, md_p
                 ci = d["ci95"]
                 row.update(method=d["method"], features=d["features"], accuracy=d["accuracy"], acc_lo=ci["accuracy"][0],
                            acc_hi=ci["accuracy"][1], auroc=d["auroc"], auroc_lo=ci["auroc"][0], auroc_hi=ci["auroc"][1],
-                           tpr=d["tpr"], tpr_lo=ci["tpr"][0], tpr_hi=ci["tpr"][1], fpr=r["fpr"], fpr_test=d["fpr_test"])
+                           tpr=d["tpr"], tpr_lo=(ci["tpr"] or [None])[0], tpr_hi=(ci["tpr"] or [None, None])[1],
+                           fpr=r["fpr"], fpr_test=d["fpr_test"], tpr_note=d.get("tpr_note"))
             # the paper's cell: SHAP (expected-gradients) features, flat, LR or RF, per attack
             is_shap = r.get("explainer_spec", {}).get("method") == "expected_gradients"
             p = papers.lookup(printed, "table2", dataset, f"detection_accuracy:{det}", attack) if is_shap else papers.NONE
             row.update(paper_fields(p, row.get("accuracy"), row.get("acc_lo"), row.get("acc_hi"), "paper_accuracy"))
             rows.append(row)
     df = pd.DataFrame(rows)
-    for col in ("accuracy", "acc_lo", "acc_hi", "auroc", "auroc_lo", "auroc_hi", "tpr", "tpr_lo", "tpr_hi", "fpr", "note"):
+    for col in ("accuracy", "acc_lo", "acc_hi", "auroc", "auroc_lo", "auroc_hi", "tpr", "tpr_lo", "tpr_hi", "fpr", "note",
+                "tpr_note"):
         if col not in df:
             df[col] = None
     fmt_auc = lambda v, lo, hi: "n/a" if v is None or v != v else f"{v:.3f} [{lo:.3f}, {hi:.3f}]"  # noqa: E731
@@ -77,14 +79,16 @@ def table2(detection_files: dict[tuple[str, str, str, str], str], csv_path, md_p
                                 if r.accuracy == r.accuracy and r.accuracy is not None
                                 else f"skipped: {r.note}" for r in df.itertuples()],
         "AUROC [95% CI]": [fmt_auc(r.auroc, r.auroc_lo, r.auroc_hi) for r in df.itertuples()],
-        "TPR % at FPR 5%": [fmt_pct(r.tpr, r.tpr_lo, r.tpr_hi, r.n_test_images) for r in df.itertuples()],
+        "TPR % at FPR 5%": [f"— ({r.tpr_note})" if isinstance(r.tpr_note, str) else
+                            fmt_pct(r.tpr, r.tpr_lo, r.tpr_hi, r.n_test_images) for r in df.itertuples()],
         "test images": df.n_test_images,
         "paper acc. %": [fmt_paper(r, "paper_accuracy") for r in df.itertuples()]})
     notes = [
         "Features: the explanation of the predicted class for the clean image and for its (successful) adversarial "
         "version; 'flat' = flattened attribution (the paper), 'sorted' = sorted values (the authors' code).",
         "Train / calibration / test split by image (an image's clean and adversarial rows never straddle it); the TPR "
-        "threshold is set on the calibration split's clean images only; intervals: image-level bootstrap.",
+        "threshold is set on the calibration split's clean images only (none from fewer than 20 clean scores: '—' "
+        "with the count); intervals: image-level bootstrap, exact Clopper-Pearson where a rate is 0 or 100%.",
         "input_pixels = no explanation: the detector sees the image itself (baseline for what the explanation adds).",
         "paper acc. %: Saito & Wang's Table 2 (Inception-v3, ImageNet, 8,000 training / 2,000 test pairs), beside our "
         "ImageNet expected-gradients rows of the same attack and detector (logreg = their Logistic Regression, forest = "

@@ -11,19 +11,24 @@ from . import CAPTIONS, COMPARE, NOT_RATES, PAPERS
 
 
 def summarize(table_csvs: dict[str, str | Path]) -> pd.DataFrame:
-    """``table_csvs``: {table name: CSV path}. Per table: rows, rows with a printed (transcribed)
-    number, how many of those lie inside our 95% interval, and the median |ours - paper| in points."""
+    """``table_csvs``: {table name: CSV path}. Per table: rows, cells with a printed (transcribed) number (a
+    table may compare several columns, e.g. Göpfert's Jaccard and Hamming ranks: :data:`COMPARE`), how many of
+    those lie inside our 95% interval, and the median ours - paper (and its absolute value) in points."""
     rows = []
     for name, path in table_csvs.items():
         df = pd.read_csv(path)
-        ours, lo, hi, paper = COMPARE.get(name, (None, None, None, None))
-        printed = df[df[paper].notna() & df[ours].notna()] if paper in df else df.iloc[0:0]
-        inside_col = f"{paper}_inside_ci"
-        inside = int((printed[inside_col] == True).sum()) if inside_col in printed else 0  # noqa: E712 (NaN-safe)
-        diffs = (100 * (printed[ours] - printed[paper])) if len(printed) and name not in NOT_RATES else pd.Series(dtype=float)
+        n_cells, inside, diffs = 0, 0, []
+        for ours, _, _, paper in COMPARE.get(name, []):
+            printed = df[df[paper].notna() & df[ours].notna()] if paper in df and ours in df else df.iloc[0:0]
+            n_cells += len(printed)
+            inside_col = f"{paper}_inside_ci"
+            inside += int((printed[inside_col] == True).sum()) if inside_col in printed else 0  # noqa: E712 (NaN-safe)
+            if len(printed) and name not in NOT_RATES:
+                diffs.append(100 * (printed[ours] - printed[paper]))
+        diffs = pd.concat(diffs) if diffs else pd.Series(dtype=float)
         key, what, deviations = CAPTIONS.get(name, (name.split("_")[0], name, []))
         rows.append({"paper": PAPERS.get(key, key), "table": name, "what": what, "rows": len(df),
-                     "with_paper_number": len(printed), "paper_inside_our_ci": inside,
+                     "with_paper_number": n_cells, "paper_inside_our_ci": inside,
                      "median_abs_diff_points": float(diffs.abs().median()) if len(diffs) else None,
                      "median_diff_points": float(diffs.median()) if len(diffs) else None,
                      "deviations": " ".join(deviations)})
@@ -32,7 +37,7 @@ def summarize(table_csvs: dict[str, str | Path]) -> pd.DataFrame:
 
 def to_rst(df: pd.DataFrame) -> str:
     """The summary as an RST list-table (for the report's top page)."""
-    head = ["Paper", "Table", "Rows", "With a paper number", "Paper number inside our 95% CI",
+    head = ["Paper", "Table", "Rows", "Cells with a paper number", "Paper number inside our 95% CI",
             "Median abs. difference (points)", "Median ours - paper (points)"]
     lines = [".. list-table:: Paper vs reproduced", "   :header-rows: 1", ""]
     cell = lambda v: "n/a" if v is None or v != v else (f"{v:.1f}" if isinstance(v, float) else str(v))  # noqa: E731
