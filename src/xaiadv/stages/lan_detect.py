@@ -55,6 +55,8 @@ def run(job) -> None:
         "f1_fooled": r(fools_f1.numpy()),  # 100% when crafted on f1; the transfer rate otherwise
         "mask_kept": r((o_adv["pred_f2"] == o_cln["pred_f2"]).numpy()),  # Table 1
         "tp": r(flag_adv.numpy()), "tn": r((~flag_cln).numpy()),  # Tables 2 / 3
+        # TN on the never-attacked clean test images (the calibration set), beside the filtered TN of Table 4
+        "tn_all_clean": r((~flags(o_cal)).numpy()),
         "tp_fooling_f1": r(flag_adv[fools_f1].numpy()),
         "auroc": auroc_ci(s_adv, s_cln, seed=par.seed),
         "fpr": par.fpr, "threshold": thr, "n_calib": len(s_cal),

@@ -140,7 +140,8 @@ def table4(files: dict, csv_path, md_path) -> pd.DataFrame:
     def fields(r, p, d, a):
         f = r["filtered"]
         out = {"n_filtered": f["n"], **_rate_cols("tp", f["tp"]), **_rate_cols("tn", f["tn"]),
-               **_rate_cols("recovery", f["recovery"])}
+               **_rate_cols("recovery", f["recovery"]),
+               **_rate_cols("tn_all", r.get("tn_all_clean") or {"rate": float("nan"), "n": 0, "lo": None, "hi": None})}
         for m in ("tp", "tn", "recovery"):
             out.update(_paper(p, "table4", d, m, a, f[m], f"paper_{m}"))
         return out
@@ -153,12 +154,17 @@ def table4(files: dict, csv_path, md_path) -> pd.DataFrame:
         "paper TP %": [_fmt_paper(r, "paper_tp") for r in df.itertuples()],
         "TN % [95% CI]": [_fmt(r, "tn") for r in df.itertuples()],
         "paper TN %": [_fmt_paper(r, "paper_tn") for r in df.itertuples()],
+        "TN % on all clean [95% CI]": [_fmt(r, "tn_all") for r in df.itertuples()],
         "recovery % [95% CI]": [_fmt(r, "recovery") for r in df.itertuples()],
         "paper recovery %": [_fmt_paper(r, "paper_recovery") for r in df.itertuples()]})
     write_table(csv_path, md_path, "Nguyen et al. (2018), Table 4: detection and recovery where f2 classifies the "
                 "clean image's mask correctly", df, md,
                 ["Filter: f2(g(x)) = true label of x (the paper keeps '60% of the test set'); recovery: "
-                 "f2(g(x*)) = true label.", "Rows crafted on f1 and on the transfer source (the paper: 'exactly "
+                 "f2(g(x*)) = true label.",
+                 "TN after the filter is 100% by construction wherever f1 classifies the clean image correctly (always "
+                 "on rows crafted on f1): a clean image is flagged only when f2's mask class differs from f1's, and "
+                 "the filter keeps masks f2 classifies as the true label. 'TN on all clean': the rate on the "
+                 "never-attacked clean test images that set the threshold (n_calib), unfiltered.", "Rows crafted on f1 and on the transfer source (the paper: 'exactly "
                  "the same results for AlexNet and VGG-like').", *COMMON_NOTES])
     return df
 
