@@ -168,7 +168,9 @@ def test_table1_ranks_and_paper_numbers(tmp_path):
     assert df.loc["saliency_signed", "paper_rank_jaccard_inside_ci"] == False  # noqa: E712
     assert np.isnan(df.loc["random", "mean_rank_jaccard"]) and df.loc["random", "mean_jaccard"] < 0.1
     md = (tmp_path / "t.md").read_text()
-    assert "2.58 (ours +0.42, outside our CI)" in md and "(small n=4)" in md
+    assert "2.58 (ours +0.42, outside our CI)" in md
+    assert "2 / 4 (small n=2)" in md  # intervals cluster over the 2 images, not the 4 examples (issue 20)
+    assert "Hamming ranks equal Jaccard ranks in 60 of 60" in md  # 4 examples x 5 sizes x 3 explainers
     lb = leaderboard(files, tmp_path / "l.csv", tmp_path / "l.md").set_index("explainer")
     assert lb.loc["guided_backprop", "mean_rank_jaccard"] == 1 and lb.loc["random", "mean_rank_jaccard"] == 5
     assert lb.loc["guided_backprop", "pointing"] == 1.0 and lb.loc["grad_cam", "mean_rank_jaccard"] == 2
