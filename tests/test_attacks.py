@@ -115,4 +115,26 @@ def test_bim_accumulated_is_the_authors_loop(mnist_model, clean):
     interior = (ours > 0) & (ours < 1)
     assert torch.allclose(d[interior & (d > 0)], torch.tensor(eps), atol=1e-6)
     with pytest.raises(ValueError, match="L_inf attack"):
-        attack(mnist_model, x[:2], y[:2], eps=1.0, steps=steps, norm="L2")
+        attack(mnist_model, x[:2], y[:2], eps=1.0, steps=steps, norm="L2", space="pixel")
+
+
+def test_bim_accumulated_in_the_released_codes_normalised_space(effnet, foolbox_images):
+    """Issue 20: the released code steps and clips the normalised tensor: every adversarial pixel lies in
+    [mean, mean + std] of its channel (no normalised value below 0), which clean photos violate; the pixel-space
+    form keeps its L_inf budget and the clean image's dark pixels."""
+    from conftest import method_kwargs
+
+    from xaiadv.attacks.bim_accumulated import attack
+
+    x, y = foolbox_images[0][:2], foolbox_images[1][:2]
+    mean, std = effnet.normalize.mean, effnet.normalize.std
+    assert bool(((x - mean) / std < 0).any())  # a clean photo has normalised values below 0
+    kw = method_kwargs("attacks", "bim_accumulated", eps=0.1, steps=2)
+    assert kw["space"] == "pixel"
+    pix = attack(effnet, x, y, **kw)
+    assert float((pix - x).abs().max()) <= 0.1 + 1e-6 and bool(((pix - mean) / std < 0).any())
+    nrm = attack(effnet, x, y, **{**kw, "space": "normalized"})
+    z = (nrm - mean) / std
+    assert float(z.min()) >= -1e-5 and float(z.max()) <= 1 + 1e-5 and 0 <= float(nrm.min()) <= float(nrm.max()) <= 1
+    with pytest.raises(ValueError, match="space 'logit'"):
+        attack(effnet, x, y, **{**kw, "space": "logit"})
