@@ -54,6 +54,7 @@ bench: venv
 	$(BIN)/python benchmarks/bench_heat_blur.py
 	$(BIN)/python benchmarks/bench_dag.py
 	$(BIN)/python benchmarks/bench_imagenet_folder.py
+	$(BIN)/python benchmarks/bench_alloc.py
 	$(BIN)/python benchmarks/bench_gpu.py
 
 # Only with CUDA (skipped otherwise): the tiny config's stages on the GPU against the CPU, then GPU throughput.

@@ -25,7 +25,9 @@ def main():
     wall_file = logs / "main_job_wall.json"
     if not wall_file.exists():
         sys.exit(f"{wall_file}: missing; run `make run` first (it records the main job's wall time)")
-    wall = json.loads(wall_file.read_text())["wall_s"]
+    rec = json.loads(wall_file.read_text())
+    wall = rec["wall_s"]
+    cal = rec.get("calibration_passes_per_s")
     per_rule = defaultdict(lambda: defaultdict(float))
     for log in sorted(logs.rglob("*.log")):
         for line in log.read_text(errors="replace").splitlines():
@@ -33,7 +35,7 @@ def main():
                 rec = json.loads(line[7:])
                 r = per_rule[rec["stage"]]
                 r["jobs"] += 1
-                for k in ("total", "load", "compute", "write"):
+                for k in ("total", "load", "compute", "write", "user", "sys"):
                     r[k] += rec.get(k, 0.0)
     if not per_rule:
         sys.exit("no TIMING lines in results/logs: run `make run` first")
@@ -48,6 +50,14 @@ def main():
     threads = yaml.safe_load((ROOT / "config.yaml").read_text()).get("threads", 2)
     slots = max(1, cores // threads)  # jobs the profile runs at once
     share = 1 - compute / (wall * slots)
+    if cal:
+        rate = (cal["before"] + cal["after"]) / 2
+        print(f"machine: {rate:.0f} MNIST-CNN forward+backward passes/s (benchmarks/calibrate.py; {cal['before']:.0f}"
+              f" before, {cal['after']:.0f} after): wall = {wall * rate / 1e6:.2f} M passes in machine units")
+    kernel = sum(r["sys"] for r in per_rule.values())
+    cpu = kernel + sum(r["user"] for r in per_rule.values())
+    if cpu:
+        print(f"jobs' CPU time {cpu:.0f} s, of it in the kernel {kernel:.0f} s ({100 * kernel / cpu:.1f}%)")
     print(f"main job wall {wall:.1f} s with {slots} job slot(s) of {threads} thread(s); jobs' own time "
           f"{jobs_total:.1f} s; model compute {compute:.1f} s (= {100 * compute / (wall * slots):.1f}% of "
           f"{slots} x wall)")

@@ -42,10 +42,14 @@ def run_job(job: Any, fd_level: bool = False) -> None:
     """Run the stage of ``job.rule`` with ``job``. When ``job.log`` names a file, the stage's output goes there,
     and so does the traceback of a failure, which is then re-raised so that Snakemake marks the job failed.
 
-    ``fd_level``: redirect the process's file descriptors 1 and 2 (what the C libraries print too); the rule's
-    script does, as the process is the job's. Otherwise (tests, notebooks) Python's ``sys.stdout`` and
+    ``fd_level``: the process is the job's own (the rule's script): redirect its file descriptors 1 and 2 (what
+    the C libraries print too) and keep freed memory for reuse (:func:`xaiadv.runtime.keep_freed_memory`). Otherwise (tests, notebooks) Python's ``sys.stdout`` and
     ``sys.stderr`` are redirected for the call and restored after it.
     """
+    if fd_level:  # the job's own process (a rule's script): keep freed memory, before torch allocates anything
+        from ..runtime import keep_freed_memory
+
+        keep_freed_memory()
     stage = importlib.import_module(f"xaiadv.stages.{stage_of(job.rule)}")
     log = list(job.log)[0] if len(job.log) else None
     if log is None:
