@@ -92,3 +92,13 @@ def test_no_tpr_from_a_handful_of_calibration_scores_and_no_collapsed_interval(s
     assert _exact_edge(1.0, 60, [1.0, 1.0]) == [pytest.approx(0.025 ** (1 / 60)), 1.0]
     assert _exact_edge(0.0, 60, [0.0, 0.0])[1] == pytest.approx(1 - 0.025 ** (1 / 60))
     assert _exact_edge(0.5, 60, [0.4, 0.6]) == [0.4, 0.6]
+
+
+def test_a_detector_that_gives_every_row_one_class_is_marked(saliency_cache):
+    """A constant classifier scores exactly 50% on paired rows and its bootstrap interval is a point: the result
+    says so instead of printing 50.0 [50.0, 50.0]."""
+    frame, attr = saliency_cache
+    res = run_detection(frame, np.zeros_like(attr), {"lr": {"method": "logistic_regression", "features": "flat"}})
+    r = res["detectors"]["lr"]
+    assert r["one_class"] is True and r["accuracy"] == pytest.approx(0.5)
+    assert run_detection(frame, attr, {"lr": {"method": "logistic_regression"}})["detectors"]["lr"]["one_class"] is False

@@ -111,6 +111,8 @@ def run_detection(frame, attribution: np.ndarray, detectors: dict, seed: int = 0
             "accuracy": acc, "auroc": _auroc(y_te, s_te),
             "threshold": thr, "tpr": tpr, "fpr_test": float(np.mean(s_te[y_te == 0] > thr)) if thr is not None else None,
             "n_calib_clean": int(len(s_ca)),
+            # every test row given one class: accuracy is the class share (50% on paired rows), its interval a point
+            "one_class": bool(len(pred) and pred.min() == pred.max()),
             "tpr_note": None if thr is not None else (f"{len(s_ca)} clean calibration scores (< {MIN_CALIB}): no "
                                                       f"threshold at {100 * fpr:g}% FPR"),
             "n_test_rows": int(m_te.sum()),

@@ -61,7 +61,8 @@ def table2(detection_files: dict[tuple[str, str, str, str], str], csv_path, md_p
                 row.update(method=d["method"], features=d["features"], accuracy=d["accuracy"], acc_lo=ci["accuracy"][0],
                            acc_hi=ci["accuracy"][1], auroc=d["auroc"], auroc_lo=ci["auroc"][0], auroc_hi=ci["auroc"][1],
                            tpr=d["tpr"], tpr_lo=(ci["tpr"] or [None])[0], tpr_hi=(ci["tpr"] or [None, None])[1],
-                           fpr=r["fpr"], fpr_test=d["fpr_test"], tpr_note=d.get("tpr_note"))
+                           fpr=r["fpr"], fpr_test=d["fpr_test"], tpr_note=d.get("tpr_note"),
+                           one_class=bool(d.get("one_class", False)))
             # the paper's cell: SHAP (expected-gradients) features, flat, LR or RF, per attack
             is_shap = r.get("explainer_spec", {}).get("method") == "expected_gradients"
             p = papers.lookup(printed, "table2", dataset, f"detection_accuracy:{det}", attack) if is_shap else papers.NONE
@@ -69,13 +70,14 @@ def table2(detection_files: dict[tuple[str, str, str, str], str], csv_path, md_p
             rows.append(row)
     df = pd.DataFrame(rows)
     for col in ("accuracy", "acc_lo", "acc_hi", "auroc", "auroc_lo", "auroc_hi", "tpr", "tpr_lo", "tpr_hi", "fpr", "note",
-                "tpr_note"):
+                "tpr_note", "one_class"):
         if col not in df:
             df[col] = None
     fmt_auc = lambda v, lo, hi: "n/a" if v is None or v != v else f"{v:.3f} [{lo:.3f}, {hi:.3f}]"  # noqa: E731
     md = pd.DataFrame({
         "dataset": df.dataset, "model": df.model, "attack": df.attack, "explainer": df.explainer, "detector": df.detector,
-        "accuracy % [95% CI]": [fmt_pct(r.accuracy, r.acc_lo, r.acc_hi, 2 * r.n_test_images)
+        "accuracy % [95% CI]": [(f"{100 * r.accuracy:.1f} (one class for every test row)" if r.one_class is True
+                                 else fmt_pct(r.accuracy, r.acc_lo, r.acc_hi, 2 * r.n_test_images))
                                 if r.accuracy == r.accuracy and r.accuracy is not None
                                 else f"skipped: {r.note}" for r in df.itertuples()],
         "AUROC [95% CI]": [fmt_auc(r.auroc, r.auroc_lo, r.auroc_hi) for r in df.itertuples()],
