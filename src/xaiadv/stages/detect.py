@@ -24,8 +24,9 @@ def run(job) -> None:
         if "skipped" in r:
             print(f"{name}: skipped ({r['skipped']})", file=sys.stderr)
         else:
+            tpr = f"{100 * r['tpr']:.1f}%" if r["tpr"] is not None else f"- ({r['tpr_note']})"
             print(f"{name}: accuracy {100 * r['accuracy']:.1f}%, AUROC {r['auroc']:.3f}, "
-                  f"TPR@{100 * d['fpr']:.0f}%FPR {100 * r['tpr']:.1f}% (test images {res['n_test']})", file=sys.stderr)
+                  f"TPR@{100 * d['fpr']:.0f}%FPR {tpr} (test images {res['n_test']})", file=sys.stderr)
     with timer("write"):
         res.update(dataset=meta["dataset"], model=meta["model"], attack=meta["attack"], explainer=meta["explainer"],
                    explainer_spec=meta["spec"], detection=d, fpr=d["fpr"])
