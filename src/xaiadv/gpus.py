@@ -84,6 +84,7 @@ def claim_for_job(job) -> list[str]:
     a machine without GPUs (the job runs on the CPU with ``device: auto``; ``device: cuda`` fails in
     :func:`xaiadv.runtime.setup` with its own message)."""
     n = int(getattr(getattr(job, "resources", None), "gpu", 0) or 0)
-    if n <= 0 or os.environ.get("SLURM_JOB_ID") or not visible_gpus():
+    if n <= 0 or os.environ.get("SLURM_JOB_ID"):
         return []
-    return claim(n)
+    gpus = visible_gpus()
+    return claim(n, gpus) if gpus else []

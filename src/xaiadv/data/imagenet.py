@@ -70,24 +70,23 @@ def load_imagenet_folder(path: str | Path, n: int | None = None) -> Split:
     names = list_files(path)
     synsets = [n for n in names if n.split("/")[-1] == "synsets.txt"]
     images = [n for n in names if Path(n).suffix.lower() in IMAGE_SUFFIXES and "/" in n]
-    if not synsets:
-        wnids, classes = standard_synsets()
-        source = f"the standard ILSVRC-2012 classes ({STANDARD_SYNSETS.name}; {path} has no synsets.txt)"
-    else:
-        text = read_files(path, synsets[:1])[synsets[0]].decode("utf-8")
-        wnids, classes = parse_synsets(text, f"{path}:synsets.txt")
-        source = f"{path}:synsets.txt"
-    index = {w: i for i, w in enumerate(wnids)}
     order = class_balanced_order(images)
     if n is not None:
         order = order[:n]
     if not order:
         raise ValueError(f"{path}: no images in <wnid>/ folders")
+    data = read_files(path, synsets[:1] + order)  # synsets.txt and the n kept files only (an archive: one pass)
+    if not synsets:
+        wnids, classes = standard_synsets()
+        source = f"the standard ILSVRC-2012 classes ({STANDARD_SYNSETS.name}; {path} has no synsets.txt)"
+    else:
+        wnids, classes = parse_synsets(data.pop(synsets[0]).decode("utf-8"), f"{path}:synsets.txt")
+        source = f"{path}:synsets.txt"
+    index = {w: i for i, w in enumerate(wnids)}
     for name in order:
         wnid = name.split("/")[-2]
         if wnid not in index:
             raise ValueError(f"{path}: {name}: folder {wnid!r} is not a wnid of {source}")
-    data = read_files(path, order)  # the n kept files only (an archive: one pass)
     xs = np.empty((len(order), 3, CROP, CROP), np.uint8)
     for i, name in enumerate(order):
         xs[i] = decode(data.pop(name), f"{path}:{name}", resize=RESIZE, crop=CROP)

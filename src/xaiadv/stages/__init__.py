@@ -43,17 +43,21 @@ def run_job(job: Any, fd_level: bool = False) -> None:
     and so does the traceback of a failure, which is then re-raised so that Snakemake marks the job failed.
 
     ``fd_level``: the process is the job's own (the rule's script): redirect its file descriptors 1 and 2 (what
-    the C libraries print too) and keep freed memory for reuse (:func:`xaiadv.runtime.keep_freed_memory`). Otherwise (tests, notebooks) Python's ``sys.stdout`` and
-    ``sys.stderr`` are redirected for the call and restored after it.
+    the C libraries print too) and keep freed memory for reuse (:func:`xaiadv.runtime.keep_freed_memory`).
+    Otherwise (tests, notebooks) Python's ``sys.stdout`` and ``sys.stderr`` are redirected for the call and
+    restored after it. Either way a job that asks for GPUs gets its own first (:func:`xaiadv.gpus.claim_for_job`).
     """
+    from ..gpus import claim_for_job
+
     if fd_level:  # the job's own process (a rule's script): keep freed memory, before torch allocates anything
         from ..runtime import keep_freed_memory
 
         keep_freed_memory()
     stage = importlib.import_module(f"xaiadv.stages.{stage_of(job.rule)}")
+    claim_for_job(job)  # before the stage initialises CUDA: this job's own GPU(s) on a local multi-GPU machine
     log = list(job.log)[0] if len(job.log) else None
     if log is None:
-        _run_logged(stage, job)
+        stage.run(job)
         return
     sys.stdout.flush()
     sys.stderr.flush()
@@ -69,9 +73,6 @@ def run_job(job: Any, fd_level: bool = False) -> None:
 
 def _run_logged(stage, job) -> None:
     try:
-        from ..gpus import claim_for_job
-
-        claim_for_job(job)  # before the stage imports torch: this job's own GPU(s) on a local multi-GPU machine
         stage.run(job)
     except BaseException:
         traceback.print_exc()

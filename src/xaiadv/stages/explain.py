@@ -15,12 +15,12 @@ def background(train_split: str, test_split: str, size: int, seed: int):
 
     from ..data import load_split, split_size
 
-    path = train_split
-    if split_size(path) == 0:
+    path, n = train_split, split_size(train_split)
+    if n == 0:
         print(f"{train_split} is empty: background drawn from {test_split}", file=sys.stderr)
-        path = test_split
+        path, n = test_split, split_size(test_split)
     g = torch.Generator().manual_seed(seed)
-    x, _, _, _ = load_split(path, rows=torch.randperm(split_size(path), generator=g)[:size])  # those rows only
+    x, _, _, _ = load_split(path, rows=torch.randperm(n, generator=g)[:size])  # those rows only
     return x
 
 
