@@ -29,12 +29,15 @@ def main() -> None:
     for f in tables:
         shutil.copy2(f, a.out / "tables" / f.name)
     shutil.copy2(a.results / "tables" / "summary.csv", a.out / "tables" / "summary.csv")
+    shutil.copy2(a.results / "tables" / "claims.csv", a.out / "tables" / "claims.csv")
+    shutil.copy2(a.results / "CLAIMS.md", a.out / "CLAIMS.md")  # its links (tables/<name>.md) hold in both places
     figures = sorted((a.results / "figures").glob("*.png"))
     for f in figures:
         shutil.copy2(f, a.out / "figures" / f.name)
     cmd = " ".join(wall["cmd"]) + ("" if "--configfile" in wall["cmd"] else f" --configfile {a.config}")
     lines = [f"- commit `{commit}`, command `{cmd}`",
              f"- wall time {wall['wall_s'] / 60:.1f} min on a 2-core CPU, no GPU",
+             "- claims ledger: [CLAIMS.md](CLAIMS.md)",
              "- tables: " + ", ".join(f"[{f.stem}](tables/{f.name})" for f in tables),
              "- figures: " + ", ".join(f"[{f.stem}](figures/{f.name})" for f in figures)]
     (a.out / "RUN.md").write_text("\n".join(lines) + "\n")

@@ -110,3 +110,47 @@ def test_summary_counts_cells_of_every_compared_column(tmp_path):
     assert row.loc["goepfert2019_table1", "paper_inside_our_ci"] == 2
     assert row.loc["brama2020_adaptive", "with_paper_number"] == 1
     assert row.loc["brama2020_adaptive", "median_diff_points"] == pytest.approx(1.0)
+
+
+def _kao_column(rates: dict[str, tuple[float, float, float]], attack="pgd_linf", dataset="mnist") -> list[dict]:
+    return [{"dataset": dataset, "attack": attack, "rectifier": k, "rectified_accuracy": v, "ci_lo": lo, "ci_hi": hi,
+             "n": 100, "clean_accuracy": 0.9, "clean_lo": 0.85, "clean_hi": 0.95, "skipped": None,
+             "paper_rectified_accuracy": None, "paper_rectified_accuracy_inside_ci": None}
+            for k, (v, lo, hi) in rates.items()]
+
+
+def test_claims_ledger_verdict_follows_the_rows(tmp_path):
+    """Issue 20: Kao's 'I-GOS best under all attacks' is judged from the rows: reproduced where I-GOS leads every
+    column, not reproduced once another defense beats it beyond the intervals (the DAE on FGSM-L-inf at paper
+    scale), and 'not run' when the table is absent; the ledger renders every claim with its verdict."""
+    from xaiadv.tables import PAPERS
+    from xaiadv.tables.claims import CLAIMS, VERDICTS, judge_all, write_claims
+
+    lead = _kao_column({"igos": (0.9, 0.85, 0.95), "dae": (0.5, 0.4, 0.6), "jpeg": (0.1, 0.05, 0.15),
+                        "gradcam_gaussian": (0.2, 0.1, 0.3)})
+    beaten = _kao_column({"igos": (0.375, 0.3, 0.45), "dae": (0.6, 0.52, 0.68), "jpeg": (0.1, 0.05, 0.15),
+                          "gradcam_gaussian": (0.2, 0.1, 0.3)}, attack="fgsm_linf")
+    pd.DataFrame(lead).to_csv(tmp_path / "lead.csv", index=False)
+    pd.DataFrame(lead + beaten).to_csv(tmp_path / "both.csv", index=False)
+    k1 = lambda df: df.set_index("id").loc["K1"]
+    r = k1(judge_all({"kao2021_table2": tmp_path / "lead.csv"}, None))
+    assert r.verdict == "reproduced" and "1 of 1" in r.ours
+    r = k1(judge_all({"kao2021_table2": tmp_path / "both.csv"}, None))
+    assert r.verdict == "not reproduced" and "fgsm_linf: dae 60.0" in r.evidence and "1 of 2" in r.ours
+    df = write_claims({}, None, tmp_path / "c.csv", tmp_path / "C.md", PAPERS)
+    assert set(df.verdict) == {"not run"} and len(df) == len(CLAIMS)
+    assert df.groupby("paper").size().min() >= 3 and set(df.paper) == set(PAPERS)
+    assert set(df.verdict) <= set(VERDICTS)
+    md = (tmp_path / "C.md").read_text()
+    assert all(f"**{c.id}." in md for c in CLAIMS)
+
+
+def test_small_n_legend_only_beside_marked_cells():
+    """A table's notes state only what holds for its rows: the '(small n=k)' legend goes where no cell is marked,
+    and a note that carries it beside other text keeps the other text."""
+    from xaiadv.tables.render import applicable_notes
+
+    notes = ["Rates on images.", "(small n=k): a rate on fewer than 30 examples.",
+             "Accuracy over test rows. (small n=k): fewer than 30 rows."]
+    assert applicable_notes(notes, "| 97.0 [95.1, 98.6] |") == ["Rates on images.", "Accuracy over test rows."]
+    assert applicable_notes(notes, "| 50.0 [10.0, 90.0] (small n=4) |") == notes

@@ -19,6 +19,8 @@ except xcfg.ConfigError as e:
 # checkout never write over each other's files.
 OUT = str(Path(config["results_dir"]))
 PKG = Path(workflow.basedir) / "src" / "xaiadv"
+# the committed gap experiments (docs/results/gaps/*.csv) some claims of the ledger are judged on
+GAPS_DIR = Path(workflow.basedir) / "docs" / "results" / "gaps"
 
 
 def R(path):
@@ -132,12 +134,19 @@ def all_tables():
     return (
         expand(R("tables/{table}.{ext}"), table=tables, ext=["csv", "md"])
         + expand(R("figures/{figure}.png"), figure=figures)
-        + ([R("tables/summary.csv"), R("report/summary.rst")] if tables else [])
+        + ([R("tables/summary.csv"), R("report/summary.rst"), R("CLAIMS.md")] if tables else [])
     )
 
 
 def summary_inputs():
     return {t: R(f"tables/{t}.csv") for t in config["tables"] if t not in FIGURES}
+
+
+def claims_gaps():
+    """The gap experiments' CSVs the claims ledger reads (those committed in this checkout)."""
+    from xaiadv.tables.claims import GAPS
+
+    return [str(p) for p in (GAPS_DIR / f"{g}.csv" for g in GAPS) if p.exists()]
 
 
 def report_category(name):

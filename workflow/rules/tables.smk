@@ -55,13 +55,17 @@ rule figure:
 
 
 # The report's top page (workflow/report/workflow.rst includes the RST) and its first category.
+# It also writes the claims ledger (CLAIMS.md): each paper's headline claims judged on the same tables.
 rule summary:
     input:
         tables=lambda wc: list(summary_inputs().values()),
+        gaps=claims_gaps(),
         code=code("summary"),
     output:
         csv=report(R("tables/summary.csv"), category="0. Paper vs reproduced", caption="../report/summary.rst"),
         rst=R("report/summary.rst"),
+        claims=report(R("CLAIMS.md"), category="0. Paper vs reproduced", caption="../report/claims.rst"),
+        claims_csv=R("tables/claims.csv"),
     log:
         R("logs/summary/summary.log"),
     conda:
@@ -73,5 +77,6 @@ rule summary:
         gpu=job_resource("summary", "gpu"),
     params:
         tables=lambda wc: canonical(summary_inputs()),
+        gaps_dir=str(GAPS_DIR),
     script:
         "../scripts/stage.py"

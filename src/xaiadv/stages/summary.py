@@ -1,4 +1,4 @@
-"""summary: the paper-vs-reproduced summary of every table (the report's top page)."""
+"""summary: the paper-vs-reproduced summary of every table (the report's top page) and the claims ledger."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ def run(job) -> None:
     fout, par = job.output, job.params
     timer = runtime.Timer()
     with timer("compute"):
+        from ..tables import PAPERS
+        from ..tables.claims import write_claims
         from ..tables.summary import write_summary
 
         write_summary(par.tables, fout.csv, fout.rst)
+        write_claims(par.tables, par.gaps_dir, fout.claims_csv, fout.claims, PAPERS)
     timer.report("summary")

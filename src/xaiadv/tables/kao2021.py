@@ -28,8 +28,8 @@ def table1(metrics_files: dict[tuple[str, str], str], csv_path, md_path) -> pd.D
     notes = [
         "Accuracy on the data set's prepared test split (n images); 95% percentile-bootstrap interval.",
         "Architectures: the paper's 'simple CNN' layers are not given; we use the classic Keras example CNNs (deviation).",
-        "ImageNet: pretrained weights; n is the number of evaluation images configured (20 foolbox images by default), "
-        "not the 50,000-image validation set.",
+        "ImageNet: pretrained weights; n is the number of ImageNet images this config prepares (column n), not the "
+        "50,000-image validation set.",
         "paper %: Kao et al.'s Table I (src/xaiadv/papers/kao2021.csv); their ImageNet model is a ResNet on a "
         "15-class Mini-ImageNet, ours a 1,000-class model, so that row compares different tasks.",
     ]
@@ -98,7 +98,7 @@ def table2(rectify_files: dict[tuple[str, str, str, str], str], csv_path, md_pat
         "Mask size, blur kernels and the ImageNet iteration counts of the default config are scaled down for a CPU "
         "(config comments); paper scale in config/paper.yaml.",
         "dae: our conv denoising autoencoder (architecture and noise not given in the paper), trained per data set "
-        "on its train split; 'skipped' where the data set has none (the default's 20 foolbox ImageNet images).",
+        "on its train split; 'skipped' where the data set has none (e.g. the foolbox ImageNet images).",
         "paper %: Kao et al.'s Table II (src/xaiadv/papers/kao2021.csv; random deletion with its printed spread), "
         "whether it lies inside our 95% interval and ours - paper in points; '—' = no such cell in the paper. "
         "Their ImageNet rows are a ResNet on a 15-class Mini-ImageNet (ours: a 1,000-class model).",
@@ -106,9 +106,9 @@ def table2(rectify_files: dict[tuple[str, str, str, str], str], csv_path, md_pat
         "NDCG@1 / @5 (beyond the paper; Brama & Grinshpoun 2020, Eq. 3-7, coverage 0.99): how much of the benign "
         "image's top predictions the rectified adversarial example's ranking recovers (1 = all, in order).",
         "heat_and_blur: Brama & Grinshpoun's Heat and Blur (Algorithm 1) as one more rectifier (not in Kao et al.).",
-        "Why ours sit below the paper at eps 0.3: docs/results/gaps/README.md (I-GOS rectifies 85% of PGD-L-inf digits "
-        "at eps 0.1, 10% at 0.3; CW-L2 99%; CAM layer, key area, I-GOS noise, objective, iterations and mask size "
-        "ruled out).",
+        "Why ours differ from the paper: docs/results/gaps/README.md (the eps sweep, the eps inferred from the "
+        "paper's own baseline rows, and the ablations of the CAM layer, key area, I-GOS noise, objective, "
+        "iterations and mask size); the verdicts on the paper's claims: CLAIMS.md.",
     ]
     write_table(csv_path, md_path, "Kao et al. (2021), Table II: rectified accuracy of adversarial examples", df, md, notes)
     return df

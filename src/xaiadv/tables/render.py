@@ -8,7 +8,6 @@ import pandas as pd
 
 from ..io import write_text
 
-
 # A rate on fewer examples than this is marked in every Markdown table ("small n"), never printed bare.
 SMALL_N = 30
 
@@ -78,9 +77,29 @@ def to_markdown(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+SMALL_LEGEND = "(small n=k)"
+
+
+def applicable_notes(notes: list[str], table_md: str) -> list[str]:
+    """``notes`` as they apply to the rendered rows ``table_md``: the small-n legend (the sentence from
+    :data:`SMALL_LEGEND` to its end) is kept only where some cell carries the mark; a note left empty goes."""
+    marked = "(small n=" in table_md
+    out = []
+    for n in notes:
+        if SMALL_LEGEND in n and not marked:
+            head, _, tail = n.partition(SMALL_LEGEND)
+            rest = tail.split(". ", 1)[1] if ". " in tail else ""
+            n = (head + rest).strip().removesuffix(";").strip()
+        if n:
+            out.append(n)
+    return out
+
+
 def write_table(csv_path: str | Path, md_path: str | Path, title: str, df: pd.DataFrame, md_df: pd.DataFrame,
                 notes: list[str]) -> None:
-    """Write ``df`` as CSV and ``md_df`` (display form) as Markdown with ``title`` and ``notes``."""
+    """Write ``df`` as CSV and ``md_df`` (display form) as Markdown with ``title`` and the ``notes`` that apply
+    to its rows (:func:`applicable_notes`)."""
     write_text(csv_path, df.to_csv(index=False))
-    body = f"# {title}\n\n{to_markdown(md_df)}\n\n" + "".join(f"- {n}\n" for n in notes)
+    table = to_markdown(md_df)
+    body = f"# {title}\n\n{table}\n\n" + "".join(f"- {n}\n" for n in applicable_notes(notes, table))
     write_text(md_path, body)
