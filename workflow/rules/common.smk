@@ -8,7 +8,7 @@ from xaiadv import config as xcfg  # light: yaml + jsonschema only
 from xaiadv import dag
 from xaiadv.data.prepare import torchvision_root  # light: numpy only
 from xaiadv.deps import source_files
-from xaiadv.tables import CAPTIONS, FIGURES, PAPERS, TABLES, paper_of  # names only, no pandas
+from xaiadv.tables import CAPTIONS, CLAIMS_GAPS, FIGURES, PAPERS, TABLES, paper_of  # names only, no pandas
 
 try:
     xcfg.validate(config, Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml")
@@ -144,9 +144,7 @@ def summary_inputs():
 
 def claims_gaps():
     """The gap experiments' CSVs the claims ledger reads (those committed in this checkout)."""
-    from xaiadv.tables.claims import GAPS
-
-    return [str(p) for p in (GAPS_DIR / f"{g}.csv" for g in GAPS) if p.exists()]
+    return [str(p) for p in (GAPS_DIR / f"{g}.csv" for g in CLAIMS_GAPS) if p.exists()]
 
 
 def report_category(name):

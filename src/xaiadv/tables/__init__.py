@@ -115,6 +115,9 @@ CAPTIONS = {
     "brama2020_fig5": ("brama2020", "Figure 5: mean NDCG@k of Adv, Cleaned and Control", _BRAMA_DEV),
 }
 
+# the committed gap experiments (docs/results/gaps/<name>.csv) the claims ledger reads (xaiadv.tables.claims)
+CLAIMS_GAPS = ("kao_eps_inference", "saito_clamp_detection")
+
 # table -> (our column, CI low, CI high, the paper's column): what the summary compares
 # per table, every compared column: (ours, ours' interval low, high, the paper's number); the summary counts cells
 COMPARE = {

@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..io import write_text
+from . import CLAIMS_GAPS
 
 VERDICTS = ("reproduced", "reproduced under a condition", "not reproduced", "artifact", "not run")
 
@@ -511,7 +512,7 @@ CLAIMS: tuple[Claim, ...] = (
           ("brama2020_adaptive",), _brama_robust),
 )
 
-GAPS = ("kao_eps_inference", "saito_clamp_detection")
+GAPS = CLAIMS_GAPS
 
 
 def judge_all(table_csvs: dict[str, str | Path], gaps_dir: str | Path | None) -> pd.DataFrame:
