@@ -73,6 +73,24 @@ def table2(detection_files: dict[tuple[str, str, str, str], str], csv_path, md_p
                 "tpr_note", "one_class"):
         if col not in df:
             df[col] = None
+    # every row beside the raw-pixel baseline (input_pixels) of the same data set, model, attack and detector: an
+    # explanation helps only where it beats the pixels it explains beyond both intervals
+    px = df[df.explainer == "input_pixels"].set_index(["dataset", "model", "attack", "detector"])
+    key = list(zip(df.dataset, df.model, df.attack, df.detector))
+    for col, src in (("pixels_accuracy", "accuracy"), ("pixels_lo", "acc_lo"), ("pixels_hi", "acc_hi")):
+        df[col] = [px[src].get(k) if k in px.index and df.explainer.iloc[i] != "input_pixels" else None
+                   for i, k in enumerate(key)]
+    beats = []
+    for r in df.itertuples():
+        if r.pixels_accuracy is None or r.pixels_accuracy != r.pixels_accuracy or r.accuracy is None or r.accuracy != r.accuracy:
+            beats.append("")
+        elif r.acc_lo > r.pixels_hi:
+            beats.append("above")
+        elif r.acc_hi < r.pixels_lo:
+            beats.append("below")
+        else:
+            beats.append("overlap")
+    df["vs_pixels"] = beats
     fmt_auc = lambda v, lo, hi: "n/a" if v is None or v != v else f"{v:.3f} [{lo:.3f}, {hi:.3f}]"  # noqa: E731
     md = pd.DataFrame({
         "dataset": df.dataset, "model": df.model, "attack": df.attack, "explainer": df.explainer, "detector": df.detector,
@@ -83,6 +101,9 @@ def table2(detection_files: dict[tuple[str, str, str, str], str], csv_path, md_p
         "AUROC [95% CI]": [fmt_auc(r.auroc, r.auroc_lo, r.auroc_hi) for r in df.itertuples()],
         "TPR % at FPR 5%": [f"— ({r.tpr_note})" if isinstance(r.tpr_note, str) else
                             fmt_pct(r.tpr, r.tpr_lo, r.tpr_hi, r.n_test_images) for r in df.itertuples()],
+        "raw pixels % (same detector)": [("" if r.pixels_accuracy is None or r.pixels_accuracy != r.pixels_accuracy
+                                          else fmt_pct(r.pixels_accuracy, r.pixels_lo, r.pixels_hi) + f" ({r.vs_pixels})")
+                                         for r in df.itertuples()],
         "test images": df.n_test_images,
         "paper acc. %": [fmt_paper(r, "paper_accuracy") for r in df.itertuples()]})
     notes = [
@@ -91,7 +112,10 @@ def table2(detection_files: dict[tuple[str, str, str, str], str], csv_path, md_p
         "Train / calibration / test split by image (an image's clean and adversarial rows never straddle it); the TPR "
         "threshold is set on the calibration split's clean images only (none from fewer than 20 clean scores: '—' "
         "with the count); intervals: image-level bootstrap, exact Clopper-Pearson where a rate is 0 or 100%.",
-        "input_pixels = no explanation: the detector sees the image itself (baseline for what the explanation adds).",
+        "input_pixels = no explanation: the detector sees the image itself. 'raw pixels %' is that baseline for the "
+        "same attack and detector beside every explanation row: 'above' / 'below' = the explanation's accuracy "
+        "interval lies entirely above / below the pixels' interval, 'overlap' otherwise (no evidence that the "
+        "explanation adds anything).",
         "paper acc. %: Saito & Wang's Table 2 (Inception-v3, ImageNet, 8,000 training / 2,000 test pairs), beside our "
         "ImageNet expected-gradients rows of the same attack and detector (logreg = their Logistic Regression, forest = "
         "their Random Forest); '—' = no printed counterpart (other data sets, explainers, feature forms).",

@@ -1,0 +1,130 @@
+"""An adaptive attack for any :class:`xaiadv.defenses.base.Defense`: PGD on the defense's surrogate, judged by the
+real defense, best iterate kept (Carlini & Wagner 2017; Athalye et al. 2018; Tramèr et al. 2020).
+
+Loss, minimised per example (untargeted), on the surrogate ``(logits, score)`` averaged over ``eot`` draws when
+the defense is random:
+
+- a defense that cannot reject: the margin m = z_y - max_{j != y} z_j (pushed below 0 and further: a larger
+  margin survives a rectifier's transformation better);
+- a detector: max(m, -kappa) + weight * max(score, -kappa), Carlini & Wagner's combined model — wrong class and
+  a detector score below its threshold (score > 0 = rejected; the threshold is fixed before the attack).
+
+Every ``check_every`` steps the real defense judges the current iterates; an example the defense gets wrong
+(accepted and misclassified) is frozen at that iterate. ``restarts`` runs from uniform random starts in the ball.
+
+Our own code: torchattacks' and foolbox's PGD take a model, not a (logits, detector score) pair with EOT and a
+judge that is not the model.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..defenses.base import correct
+
+
+def margin(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """z_y - max_{j != y} z_j, (N,): > 0 while the true class leads."""
+    own = logits.gather(1, y[:, None])[:, 0]
+    other = logits.masked_fill(torch.nn.functional.one_hot(y, logits.shape[1]).bool(), float("-inf")).max(1).values
+    return own - other
+
+
+def _loss(defense, x, y, eot: int, weight: float, kappa: float, step: int) -> torch.Tensor:
+    total = 0
+    draws = eot if defense.random else 1
+    for d in range(draws):
+        logits, score = defense.surrogate(x, draw=step * draws + d)
+        m = margin(logits, y)
+        total = total + (m if score is None else m.clamp(min=-kappa) + weight * score.clamp(min=-kappa))
+    return total / draws
+
+
+def _project(xa, x, eps, norm):
+    if norm == "Linf":
+        return torch.min(torch.max(xa, x - eps), x + eps).clamp(0, 1)
+    d = xa - x
+    n = d.flatten(1).norm(dim=1).clamp(min=1e-12)
+    d = d * (eps / n).clamp(max=1).view(-1, *[1] * (x.dim() - 1))
+    return (x + d).clamp(0, 1)
+
+
+def _random_start(x, eps, norm, g):
+    if norm == "Linf":
+        return (x + (torch.rand(x.shape, generator=g) * 2 - 1).to(x) * eps).clamp(0, 1)
+    d = torch.randn(x.shape, generator=g).to(x)
+    d = d / d.flatten(1).norm(dim=1).view(-1, *[1] * (x.dim() - 1)) * eps * torch.rand(len(x), generator=g).to(x).view(
+        -1, *[1] * (x.dim() - 1))
+    return (x + d).clamp(0, 1)
+
+
+def adaptive_pgd(defense, x: torch.Tensor, y: torch.Tensor, *, eps: float, alpha: float, steps: int, norm: str = "Linf",
+                 restarts: int = 1, eot: int = 1, weight: float = 1.0, kappa: float = 1.0, check_every: int = 1,
+                 seed: int = 0, surrogate=None, x_init: torch.Tensor | None = None) -> dict:
+    """Attack ``defense`` on ``x`` (N, C, H, W) in [0, 1] with true labels ``y`` (N,) within ``eps`` (``norm``
+    "Linf" or "L2", on the [0, 1] scale), ``steps`` steps of ``alpha`` per restart. ``surrogate``: another defense
+    whose surrogate is differentiated (a pipeline's branch); the judge is always ``defense``, on the whole batch
+    at once with ``seed`` (a random defense's draw for an image depends on its position in the batch, so every
+    judgement, here and after, sees the same N images in the same order). ``x_init``: iterates to start from;
+    those the defense already gets wrong are kept, the others are attacked from ``x``.
+
+    Returns ``{"x_adv": (N, C, H, W) the first iterate the real defense got wrong, else the last one;
+    "success": (N,) bool; "queries": real-defense evaluations}``. Raises ``ValueError`` for another ``norm``."""
+    if norm not in ("Linf", "L2"):
+        raise ValueError(f"adaptive_pgd: norm {norm!r}; allowed: Linf, L2")
+    src = surrogate or defense
+    x, y = x.detach(), y
+    dev = x.device
+    g = torch.Generator().manual_seed(seed)
+    cur = (x if x_init is None else x_init).detach().clone()
+    queries = 0
+
+    def judge():
+        nonlocal queries
+        label, rej = defense.decide(cur, seed=seed)
+        queries += len(cur)
+        return ~correct(label.to(dev), rej.to(dev), y, adversarial=True)
+
+    success = judge() if x_init is not None else torch.zeros(len(x), dtype=torch.bool, device=dev)
+    for r in range(restarts):
+        idx = torch.nonzero(~success).flatten()
+        if not len(idx):
+            break
+        xo, yo = x[idx], y[idx]
+        cur[idx] = _random_start(xo, eps, norm, g) if (restarts > 1 or r > 0) else xo
+        alive = torch.ones(len(idx), dtype=torch.bool, device=dev)
+        for s in range(steps):
+            a = torch.nonzero(alive).flatten()
+            xi = cur[idx[a]].clone().requires_grad_(True)
+            loss = _loss(src, xi, yo[a], eot, weight, kappa, s)
+            (grad,) = torch.autograd.grad(loss.sum(), xi)
+            with torch.no_grad():
+                if norm == "Linf":
+                    step = xi - alpha * grad.sign()
+                else:
+                    n = grad.flatten(1).norm(dim=1).clamp(min=1e-12).view(-1, *[1] * (x.dim() - 1))
+                    step = xi - alpha * grad / n
+                cur[idx[a]] = _project(step, xo[a], eps, norm)
+            if (s + 1) % check_every == 0 or s == steps - 1:
+                won = judge()
+                newly = won[idx] & alive
+                success[idx[newly]] = True  # frozen: never stepped again
+                alive &= ~newly
+                if not alive.any():
+                    break
+    return {"x_adv": cur.detach(), "success": success.cpu(), "queries": queries}
+
+
+def attack_defense(defense, x, y, **kw) -> dict:
+    """:func:`adaptive_pgd` against ``defense``; against a pipeline (``defense.branches``), each branch's surrogate
+    in turn, the second starting where the first failed, judged by the whole pipeline: per example whichever
+    succeeds."""
+    branches = getattr(defense, "branches", None)
+    if not branches:
+        return adaptive_pgd(defense, x, y, **kw)
+    out, queries = None, 0
+    for b in branches:
+        out = adaptive_pgd(defense, x, y, surrogate=b, x_init=None if out is None else out["x_adv"], **kw)
+        queries += out["queries"]
+    out["queries"] = queries
+    return out

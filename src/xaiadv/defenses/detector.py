@@ -1,0 +1,136 @@
+"""Saito & Wang's (2020) detector as deployed: a scikit-learn classifier on one explainer's attribution of the
+predicted class, its threshold set at a fixed FPR on clean calibration images before any attack runs.
+
+The attacker's surrogate (attack card: docs/attacks/saito.md), Carlini & Wagner's (2017) combined model: the
+classifier's logits and the detector's logit minus its threshold, both differentiable in x:
+
+- the features by double backpropagation through the explainer, on a copy of the classifier whose ReLUs are
+  softplus (beta :data:`SOFTPLUS_BETA`; Dombrowski et al. 2019): a ReLU network's input gradient is piecewise
+  constant, so its own second derivative is zero and would mask the gradient. Explainers with such a surrogate:
+  :data:`SURROGATE_EXPLAINERS` (others are refused with a ``ValueError``);
+- a random forest replaced by the logistic regression fitted on the same features and calibrated the same way
+  (its own threshold at the same FPR); the real forest still judges every example.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..detectors.features import features
+from ..detectors.models import build as build_detector
+from ..explainers import explain
+from .base import Defense
+
+SOFTPLUS_BETA = 10.0
+SURROGATE_EXPLAINERS = ("input_pixels", "saliency", "integrated_gradients")
+
+
+def smooth_copy(model: nn.Module, beta: float = SOFTPLUS_BETA) -> nn.Module:
+    """A copy of ``model`` with every ``nn.ReLU`` module replaced by ``nn.Softplus(beta)`` (same weights)."""
+    m = copy.deepcopy(model).eval()
+    for name, child in list(m.named_modules()):
+        for cname, c in list(child.named_children()):
+            if isinstance(c, nn.ReLU):
+                setattr(child, cname, nn.Softplus(beta=beta))
+    return m
+
+
+def differentiable_attribution(smooth: nn.Module, x: torch.Tensor, target: torch.Tensor, spec: dict) -> torch.Tensor:
+    """The attribution ``spec`` of ``x`` (N, C, H, W) for classes ``target`` (N,) as a differentiable function of
+    ``x`` (create_graph), on the softplus model ``smooth``. Raises ``ValueError`` for an explainer without one."""
+    method = spec["method"]
+    if method == "input_pixels":
+        return x
+    if method == "saliency":
+        xx = x if x.requires_grad else x.clone().requires_grad_(True)
+        out = smooth(xx).gather(1, target[:, None]).sum()
+        (g,) = torch.autograd.grad(out, xx, create_graph=True)
+        return g.abs() if spec.get("abs", True) else g
+    if method == "integrated_gradients":  # zero baseline, Riemann right sum of n_steps points (captum's default rule differs)
+        n = int(spec.get("n_steps", 8))
+        total = 0
+        for k in range(1, n + 1):
+            xk = x * (k / n)
+            out = smooth(xk).gather(1, target[:, None]).sum()
+            (g,) = torch.autograd.grad(out, xk, create_graph=True)
+            total = total + g
+        return x * total / n
+    raise ValueError(f"no differentiable surrogate for explainer {method!r}; allowed: {', '.join(SURROGATE_EXPLAINERS)}")
+
+
+class SaitoDetector(Defense):
+    """``explainer``: an ``explainers`` config entry; ``detector``: a ``detectors`` entry (method, features,
+    parameters); ``fpr``: the calibration FPR. Fit with :meth:`fit` (clean and adversarial training images and a
+    clean calibration set) before :meth:`decide`."""
+
+    detector = True
+
+    def __init__(self, model, device="cpu", *, explainer: dict, detector: dict, fpr: float = 0.05, name: str | None = None,
+                 context: dict | None = None, seed: int = 0, **_):
+        super().__init__(model, device)
+        self.espec, self.dspec, self.fpr, self.seed = explainer, dict(detector), fpr, seed
+        self.feat = self.dspec.pop("features", "flat")
+        self.context = context or {}
+        self.name = name or f"saito_{explainer['method']}_{detector['method']}"
+        self.random = explainer["method"] in ("expected_gradients", "lime")
+        self._smooth = None
+
+    # ------------------------------------------------------------------ real detector
+    def _features(self, x: torch.Tensor, seed: int = 0) -> np.ndarray:
+        with torch.no_grad():
+            label = self.model(x).argmax(1)
+        a = explain(self.model, x, label, self.espec, batch_size=len(x), device=self.device, progress=False,
+                    seed=seed, **self.context)
+        return features(a.numpy(), self.feat)
+
+    def features_of(self, x: torch.Tensor, batch_size: int = 256) -> np.ndarray:
+        """Feature rows (N, D) of ``x`` (N, C, H, W) in [0, 1]."""
+        return np.concatenate([self._features(x[i:i + batch_size].to(self.device), i) for i in range(0, len(x), batch_size)])
+
+    def fit(self, x_clean: torch.Tensor, x_adv: torch.Tensor, x_calib: torch.Tensor) -> SaitoDetector:
+        """Train on clean vs adversarial rows (same images; the adversarial ones from an attack on the undefended
+        model, the papers' setting) and set the threshold: the (1 - fpr) quantile of the clean calibration
+        images' scores. The surrogate logistic regression (for a forest) is fitted and calibrated alike."""
+        fc, fa, fcal = self.features_of(x_clean), self.features_of(x_adv), self.features_of(x_calib)
+        X, Y = np.concatenate([fc, fa]), np.r_[np.zeros(len(fc)), np.ones(len(fa))]
+        self.clf = build_detector(self.dspec, self.seed).fit(X, Y)
+        self.threshold = float(np.quantile(self.clf.predict_proba(fcal)[:, 1], 1 - self.fpr))
+        if self.dspec["method"] == "logistic_regression":
+            self.lr = self.clf
+            self.lr_threshold = self.threshold
+        else:
+            self.lr = build_detector({"method": "logistic_regression", "C": 1.0, "max_iter": 1000}, self.seed).fit(X, Y)
+            self.lr_threshold = float(np.quantile(self.lr.predict_proba(fcal)[:, 1], 1 - self.fpr))
+        scaler, lr = self.lr.named_steps["standardscaler"], self.lr.named_steps["logisticregression"]
+        w = lr.coef_[0] / scaler.scale_
+        b = lr.intercept_[0] - float((scaler.mean_ / scaler.scale_) @ lr.coef_[0])
+        t = min(max(self.lr_threshold, 1e-6), 1 - 1e-6)
+        self._w = torch.tensor(w, dtype=torch.float32, device=self.device)
+        self._b = float(b - np.log(t / (1 - t)))  # logit minus the threshold's logit: > 0 = rejected
+        self.n_calib = len(fcal)
+        return self
+
+    def score(self, x, batch_size=256):
+        return torch.from_numpy(self.clf.predict_proba(self.features_of(x, batch_size))[:, 1]).float()
+
+    def _decide(self, x, seed):
+        with torch.no_grad():
+            label = self.model(x).argmax(1)
+        s = self.clf.predict_proba(self._features(x, seed))[:, 1]
+        return label, torch.from_numpy(s > self.threshold).to(x.device)
+
+    # ------------------------------------------------------------------ attacker's surrogate
+    def surrogate(self, x, draw=0):
+        if self._smooth is None:
+            self._smooth = smooth_copy(self.model)
+        logits = self.model(x)
+        target = logits.argmax(1).detach()
+        a = differentiable_attribution(self._smooth, x, target, self.espec)
+        f = a.flatten(1)
+        if self.feat == "sorted":
+            f = f.sort(dim=1).values
+        return logits, f @ self._w + self._b

@@ -1,0 +1,151 @@
+"""One leaderboard row: a defense under one threat model, against the attack the papers ran (PGD on the undefended
+model, transferred) and an adaptive attack written for it, with Carlini et al.'s (2019) sanity checks.
+
+Every rate comes with its n and a 95% interval (:func:`xaiadv.stats.rate_ci`); a defended adversarial input is one
+the defense rejects or classifies correctly; a clean input counts only when accepted and classified correctly.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+
+from ..adaptive.pgd import attack_defense
+from ..stats import rate_ci
+from .base import correct
+
+# a row is marked unreliable when doubling the adaptive attack's steps moves robust accuracy by more than this
+STEPS_TOLERANCE = 0.02
+# along the eps curve (on the sanity subset): a rise of more than this between neighbours marks the row; at the
+# curve's last eps, beyond the threat model's budget, robust accuracy above UNBOUNDED_MAX marks it
+CURVE_TOLERANCE = 0.05
+UNBOUNDED_MAX = 0.1
+
+
+def _auroc(s_clean, s_adv) -> float | None:
+    if s_clean is None or len(s_clean) == 0 or len(s_adv) == 0:
+        return None
+    from sklearn.metrics import roc_auc_score
+
+    y = np.r_[np.zeros(len(s_clean)), np.ones(len(s_adv))]
+    return float(roc_auc_score(y, np.r_[s_clean.numpy(), s_adv.numpy()]))
+
+
+def square_attack(defense, x, y, *, eps: float, norm: str, queries: int, seed: int = 0) -> torch.Tensor:
+    """torchattacks' Square (Andriushchenko et al. 2020; gradient-free) on the defense's surrogate logits computed
+    without gradients (for a rectifier: the logits of the real rectified images), judged later by the real defense.
+    Returns the adversarial images (N, C, H, W)."""
+    import torchattacks
+
+    class Scores(torch.nn.Module):
+        def forward(self, z):
+            with torch.no_grad():
+                logits, score = defense.surrogate(z)
+            if score is not None:  # a detector: the true class gains what the detector's score says (rejected = safe)
+                logits = logits + torch.nn.functional.one_hot(y_now[0], logits.shape[1]) * (10 * score.clamp(min=0))[:, None]
+            return logits
+
+    y_now = [y]
+    atk = torchattacks.Square(Scores(), norm=norm, eps=eps, n_queries=queries, n_restarts=1, seed=seed, loss="margin")
+    out = []
+    for i in range(0, len(x), 64):
+        y_now[0] = y[i:i + 64]
+        out.append(atk(x[i:i + 64], y[i:i + 64]))
+    return torch.cat(out) if out else x
+
+
+def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict, x_transfer: torch.Tensor, attack: dict,
+                     eps_curve: list[float], x_transfer_curve: dict[float, torch.Tensor] | None = None,
+                     sanity_n: int = 0, square_queries: int = 0, seed: int = 0) -> dict:
+    """The row of ``defense`` on ``x`` (N, C, H, W) in [0, 1] with labels ``y`` under ``threat`` (``norm``, ``eps``).
+
+    ``x_transfer``: PGD on the undefended model at the budget (the papers' attack, transferred); ``attack``: the
+    adaptive attack's parameters (``steps``, ``alpha`` as a fraction of eps, ``restarts``, ``eot``, ``weight``,
+    ``kappa``, ``check_every``); ``eps_curve``: budgets for the curve (adaptive on the first ``sanity_n`` images,
+    transferred from ``x_transfer_curve``); ``sanity_n`` images also get the steps-doubling and Square checks
+    (``square_queries`` queries; 0 skips it).
+
+    Returns a JSON-able dict: clean accuracy, FPR, robust accuracy (transferred, adaptive, worst case per
+    example), AUROC (detectors), ms per image, the curve, the sanity checks and ``unreliable`` reasons, plus the
+    adaptive examples (``x_adaptive``, a tensor, for the caller to save)."""
+    eps, norm = threat["eps"], threat["norm"]
+    r = lambda v: rate_ci(np.asarray(v, dtype=float), seed=seed)  # noqa: E731
+    akw = {"eps": eps, "norm": norm, "steps": attack["steps"], "alpha": attack["alpha"] * eps,
+           "restarts": attack["restarts"], "eot": attack["eot"], "weight": attack["weight"], "kappa": attack["kappa"],
+           "check_every": attack["check_every"], "seed": seed}
+    t0 = time.perf_counter()
+    lc, rc = defense.decide(x, seed=seed)
+    ms = 1000 * (time.perf_counter() - t0) / max(len(x), 1)
+    ok_clean = correct(lc, rc, y, adversarial=False)
+    lt, rt = defense.decide(x_transfer, seed=seed)
+    ok_transfer = correct(lt, rt, y, adversarial=True)
+    t0 = time.perf_counter()
+    adv = attack_defense(defense, x, y, **akw)
+    attack_s = time.perf_counter() - t0
+    la, ra = defense.decide(adv["x_adv"], seed=seed)
+    ok_adaptive = correct(la, ra, y, adversarial=True)
+    worst = ok_transfer & ok_adaptive
+    res = {"defense": defense.name, "detector": defense.detector, "random": defense.random, "threat": threat,
+           "n": len(x), "clean_accuracy": r(ok_clean), "fpr": r(rc) if defense.detector else None,
+           "robust_transfer": r(ok_transfer), "robust_adaptive": r(ok_adaptive), "robust_worst": r(worst),
+           "ms_per_image": ms, "attack_seconds": attack_s, "queries": adv["queries"], "attack": attack}
+    if defense.detector:
+        sc = defense.score(x)
+        res["auroc_transfer"] = _auroc(sc, defense.score(x_transfer))
+        res["auroc_adaptive"] = _auroc(sc, defense.score(adv["x_adv"]))
+    # ---- sanity checks (Carlini et al. 2019), on the first sanity_n images
+    unreliable = []
+    k = min(sanity_n, len(x))
+    checks = {"n": k}
+    if k:
+        xs, ys = x[:k], y[:k]
+        base = ok_adaptive[:k].float().mean().item()
+        dbl = attack_defense(defense, xs, ys, **{**akw, "steps": 2 * attack["steps"]})
+        ld, rd = defense.decide(dbl["x_adv"], seed=seed)
+        doubled = correct(ld, rd, ys, adversarial=True).float().mean().item()
+        checks["steps_doubled"] = {"robust": doubled, "robust_base": base}
+        if abs(doubled - base) > STEPS_TOLERANCE:
+            unreliable.append(f"doubling the adaptive steps moves robust accuracy {100 * base:.0f} -> {100 * doubled:.0f} "
+                              f"(n={k})")
+        if square_queries:
+            xq = square_attack(defense, xs, ys, eps=eps, norm=norm, queries=square_queries, seed=seed)
+            lq, rq = defense.decide(xq, seed=seed)
+            sq = correct(lq, rq, ys, adversarial=True).float().mean().item()
+            checks["square"] = {"robust": sq, "queries": square_queries}
+            if sq < base - STEPS_TOLERANCE:
+                unreliable.append(f"gradient-free Square ({square_queries} queries) beats the gradient attack: robust "
+                                  f"{100 * sq:.0f} vs {100 * base:.0f} (gradient masking)")
+        curve = []
+        for e in eps_curve:
+            if e == 0:
+                rob_a = rob_t = ok_clean[:k].float().mean().item()
+            else:
+                a = attack_defense(defense, xs, ys, **{**akw, "eps": e, "alpha": attack["alpha"] * e})
+                la_, ra_ = defense.decide(a["x_adv"], seed=seed)
+                rob_a = correct(la_, ra_, ys, adversarial=True).float().mean().item()
+                xt = (x_transfer_curve or {}).get(e)
+                if xt is not None:
+                    lt_, rt_ = defense.decide(xt[:k], seed=seed)
+                    rob_t = correct(lt_, rt_, ys, adversarial=True).float().mean().item()
+                else:
+                    rob_t = None
+            curve.append({"eps": e, "robust_adaptive": rob_a, "robust_transfer": rob_t})
+        checks["eps_curve"] = curve
+        vals = [c["robust_adaptive"] for c in curve]
+        rises = [(a, b) for a, b in zip(curve, curve[1:]) if b["robust_adaptive"] > a["robust_adaptive"] + CURVE_TOLERANCE]
+        if rises:
+            a, b = rises[0]
+            unreliable.append(f"robust accuracy rises with eps along the curve ({100 * a['robust_adaptive']:.0f}% at "
+                              f"{a['eps']:g} -> {100 * b['robust_adaptive']:.0f}% at {b['eps']:g})")
+        if curve and curve[-1]["eps"] > eps and vals[-1] > UNBOUNDED_MAX:
+            # beyond the budget (an unbounded-like eps) any working attack wins on almost every image
+            unreliable.append(f"robust accuracy does not fall toward 0: {100 * vals[-1]:.0f}% at eps {curve[-1]['eps']:g}")
+    if res["robust_adaptive"]["rate"] > res["robust_transfer"]["rate"] + STEPS_TOLERANCE:
+        unreliable.append(f"adaptive robust accuracy {100 * res['robust_adaptive']['rate']:.0f} above the transferred "
+                          f"attack's {100 * res['robust_transfer']['rate']:.0f}")
+    res["sanity"] = checks
+    res["unreliable"] = unreliable
+    res["x_adaptive"] = adv["x_adv"]
+    return res

@@ -1,0 +1,56 @@
+"""A Kao et al. (2021) rectifier (or Heat and Blur) applied to every input, as a deployed defense.
+
+Deployed: no detector in front (no oracle), so its cost on clean inputs is part of the row; the label is the
+majority vote over the rectifier's repeats (``xaiadv.rectifiers.base.vote``), whatever its Table II aggregate.
+
+The attacker's surrogate (attack card: docs/attacks/rectifier.md): the rectifier's output with
+
+- the exact gradient where the rectifier is differentiable in its input (:data:`DIFFERENTIABLE`: blur, random
+  deletion's pixel mask applied to x);
+- BPDA with the identity (Athalye et al. 2018) for every non-differentiable step: JPEG, I-GOS's mask optimisation
+  (the mask is a function of x no gradient is taken through), the CAM rectifiers' key-area selection, Heat and
+  Blur's LRP mask, the DAE (differentiable, but its gradient is kept out so that the card is one rule);
+- EOT over the rectifier's own repeats (the logits averaged over them) and over ``draw`` (a new seed per draw).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..rectifiers.base import rectify, vote
+from .base import Defense, straight_through
+
+DIFFERENTIABLE = ("blur", "random_deletion")
+RANDOM = ("random_deletion", "cam", "igos")
+
+
+class RectifierDefense(Defense):
+    """``spec``: a ``rectifiers`` config entry (method + parameters); ``extra``: the objects its method needs
+    (``{"denoiser": ...}`` for ``dae``)."""
+
+    def __init__(self, model, device="cpu", *, spec: dict, extra: dict | None = None, name: str | None = None,
+                 num_classes: int = 10, **_):
+        super().__init__(model, device)
+        self.spec, self.extra, self.num_classes = spec, extra or {}, num_classes
+        self.name = name or spec["method"]
+        self.random = spec["method"] in RANDOM
+
+    def _rectified(self, x, seed, grad: bool):
+        with torch.no_grad():
+            label = self.model(x).argmax(1)
+        if grad and self.spec["method"] in DIFFERENTIABLE:
+            return rectify(self.model, x, label, self.spec, seed=seed, extra=self.extra)
+        return rectify(self.model, x.detach(), label, self.spec, seed=seed, extra=self.extra).detach()
+
+    def _decide(self, x, seed):
+        xs = self._rectified(x, seed, grad=False)  # (R, N, C, H, W)
+        with torch.no_grad():
+            pred = torch.stack([self.model(r).argmax(1) for r in xs]).cpu()
+        return vote(pred, self.num_classes).to(x.device), torch.zeros(len(x), dtype=torch.bool, device=x.device)
+
+    def surrogate(self, x, draw=0):
+        xs = self._rectified(x, 1_000_003 * (draw + 1), grad=True)
+        if not xs.requires_grad:
+            xs = straight_through(x, xs)
+        logits = torch.stack([self.model(r) for r in xs]).mean(0)
+        return logits, None
