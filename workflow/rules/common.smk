@@ -8,6 +8,7 @@ from xaiadv import config as xcfg  # light: yaml + jsonschema only
 from xaiadv import dag
 from xaiadv.data.prepare import torchvision_root  # light: numpy only
 from xaiadv.deps import source_files
+import xaiadv.defenses.config as lbconf  # names only, no torch
 from xaiadv.tables import CAPTIONS, CLAIMS_GAPS, FIGURES, PAPERS, TABLES, paper_of  # names only, no pandas
 
 try:
@@ -135,6 +136,11 @@ def all_tables():
         expand(R("tables/{table}.{ext}"), table=tables, ext=["csv", "md"])
         + expand(R("figures/{figure}.png"), figure=figures)
         + ([R("tables/summary.csv"), R("report/summary.rst"), R("CLAIMS.md")] if tables else [])
+        + (
+            [R("tables/leaderboard.csv"), R("tables/leaderboard.md"), R("tables/leaderboard.json"), R("figures/leaderboard.png")]
+            if lbconf.jobs(config)
+            else []
+        )
     )
 
 
@@ -274,3 +280,34 @@ def table_items(table):
     if table == "brama2020_adaptive":
         return [[d, m, R(f"heat_blur/{d}/{m}/adaptive.json")] for d, m in dag.heat_blur_models(config)]
     raise ValueError(f"unknown table {table!r}")
+
+
+def leaderboard_inputs(wc):
+    """What a leaderboard job reads beyond the model and test split: a DAE rectifier's denoiser, the LAN and its
+    mask classifier (the defense's components, a pipeline's included)."""
+    spec = lbconf.defense_spec(config, wc.dataset, wc.defense)
+    parts = [spec] + ([spec["detector"], spec["rectifier"]] if spec["kind"] == "pipeline" else [])
+    out = {}
+    for p in parts:
+        if p["kind"] == "rectifier" and p["rectifier"]["method"] == "dae":
+            out["denoiser"] = R(f"models/{wc.dataset}/denoisers/{p['rectifier_name']}.safetensors")
+        if p["kind"] == "lan":
+            out["lan"] = R(f"models/{wc.dataset}/{wc.model}/lan.safetensors")
+            out["f2"] = R(f"models/{wc.dataset}/{wc.model}/lan_f2.safetensors")
+    return out
+
+
+def leaderboard_modules():
+    """The method modules the leaderboard jobs load by name (rectifiers, explainers)."""
+    lb = config.get("leaderboard") or {}
+    rect = sorted({e["rectifier"] for e in (lb.get("defenses") or {}).values() if e["kind"] == "rectifier"})
+    expl = sorted({e["explainer"] for e in (lb.get("defenses") or {}).values() if e["kind"] == "saito"})
+    return [*(methods("rectifiers", rect) if rect else []), *(methods("explainers", expl) if expl else [])]
+
+
+def leaderboard_params(dataset):
+    """What a leaderboard job reads of the section beyond its defense and threat model."""
+    lb = config["leaderboard"]
+    return {k: lb[k] for k in ("n", "n_fit", "n_calib", "transfer", "attack", "sanity")} | {
+        "eps_curve": lbconf.threat(config, dataset)["eps_curve"]
+    }

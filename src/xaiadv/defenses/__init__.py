@@ -15,6 +15,9 @@ flags: ``endtoend``). A new defense is one module with a class and one entry in 
 
 from __future__ import annotations
 
+# explainers whose attribution has a differentiable surrogate for the adaptive attack on Saito's detector
+SURROGATE_EXPLAINERS = ("input_pixels", "saliency", "integrated_gradients")
+
 KINDS = {"undefended": "undefended.Undefended", "rectifier": "rectifier.RectifierDefense",
          "saito": "detector.SaitoDetector", "lan": "lan.LANDefense", "pipeline": "pipeline.Pipeline"}
 

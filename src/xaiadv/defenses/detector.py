@@ -23,10 +23,10 @@ from torch import nn
 from ..detectors.features import features
 from ..detectors.models import build as build_detector
 from ..explainers import explain
+from . import SURROGATE_EXPLAINERS
 from .base import Defense
 
 SOFTPLUS_BETA = 10.0
-SURROGATE_EXPLAINERS = ("input_pixels", "saliency", "integrated_gradients")
 
 
 def smooth_copy(model: nn.Module, beta: float = SOFTPLUS_BETA) -> nn.Module:

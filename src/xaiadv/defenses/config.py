@@ -1,0 +1,103 @@
+"""The ``leaderboard`` config section resolved for the workflow: which jobs run and what each job's defense is.
+
+Names only, no torch (the Snakefile imports this when it builds the DAG)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..config import ConfigError, for_dataset
+from . import SURROGATE_EXPLAINERS
+
+SUPERVISED = ("saito", "pipeline")  # kinds fitted on images outside the evaluated set
+
+
+def models(config: dict) -> list[tuple[str, str]]:
+    """(dataset, model) pairs ranked: ``leaderboard.models`` (none when no defense is configured)."""
+    lb = config.get("leaderboard") or {}
+    if not lb.get("defenses"):
+        return []
+    out = []
+    for m in lb.get("models") or []:
+        if m not in config["models"]:
+            raise ConfigError(f"leaderboard.models: {m!r} is not a model; models: {', '.join(config['models'])}")
+        d = config["models"][m]["dataset"]
+        if d not in lb["threat_models"]:
+            raise ConfigError(f"leaderboard.threat_models: no threat model for {d!r} (model {m!r})")
+        out.append((d, m))
+    return out
+
+
+def jobs(config: dict) -> list[tuple[str, str, str]]:
+    """(dataset, model, defense) of every leaderboard job; every defense is resolved once here, so a bad
+    reference fails before any job runs."""
+    out = []
+    for d, m in models(config):
+        for name in config["leaderboard"]["defenses"]:
+            defense_spec(config, d, name)
+            out.append((d, m, name))
+    return out
+
+
+def threat(config: dict, dataset: str) -> dict[str, Any]:
+    """The threat model of ``dataset`` with its eps curve (default: 0, 1/4, 1/2, 3/4 of the budget, the budget,
+    and twice it, capped at 1 for L_inf: the point beyond the budget for the unbounded check)."""
+    t = dict(config["leaderboard"]["threat_models"][dataset])
+    eps = t["eps"]
+    if "eps_curve" not in t:
+        beyond = min(2 * eps, 1.0) if t["norm"] == "Linf" else 2 * eps
+        t["eps_curve"] = [0.0, eps / 4, eps / 2, 3 * eps / 4, eps, beyond]
+    return t
+
+
+def defense_spec(config: dict, dataset: str, name: str) -> dict[str, Any]:
+    """The resolved entry ``leaderboard.defenses.<name>`` for ``dataset``: ``kind``, ``name``, ``n``, ``paper``
+    and its components (``rectifier``: the rectifier's parameters; ``explainer`` / ``detector``: theirs;
+    ``pipeline``: the two resolved defenses). Raises :class:`ConfigError` naming the key for a reference to an
+    entry that does not exist or a key the kind does not read."""
+    lb = config["leaderboard"]
+    if name not in lb["defenses"]:
+        raise ConfigError(f"leaderboard.defenses: no defense {name!r}; defenses: {', '.join(lb['defenses'])}")
+    e = lb["defenses"][name]
+    kind = e["kind"]
+    reads = {"undefended": set(), "rectifier": {"rectifier"}, "saito": {"explainer", "detector"}, "lan": set(),
+             "pipeline": {"detector", "rectifier"}}[kind]
+    extra = set(e) - reads - {"kind", "n", "paper"}
+    if extra:
+        raise ConfigError(f"leaderboard.defenses.{name}: {', '.join(sorted(extra))} not read by kind {kind!r}")
+    missing = reads - set(e)
+    if missing:
+        raise ConfigError(f"leaderboard.defenses.{name}: kind {kind!r} needs {', '.join(sorted(missing))}")
+    out = {"kind": kind, "name": name, "n": e.get("n"), "paper": e.get("paper")}
+
+    def ref(section, key):
+        v = e[key]
+        if v not in config[section]:
+            raise ConfigError(f"leaderboard.defenses.{name}.{key}: {v!r} is not in {section}; "
+                              f"{section}: {', '.join(config[section])}")
+        return v
+
+    if kind == "rectifier":
+        r = ref("rectifiers", "rectifier")
+        out["rectifier"] = {k: v for k, v in for_dataset(config["rectifiers"][r], dataset).items()
+                            if k not in ("stages", "datasets")}
+        out["rectifier_name"] = r
+    elif kind == "saito":
+        ex, det = ref("explainers", "explainer"), ref("detectors", "detector")
+        method = config["explainers"][ex]["method"]
+        if method not in SURROGATE_EXPLAINERS:
+            raise ConfigError(f"leaderboard.defenses.{name}.explainer: {ex!r} ({method}) has no differentiable "
+                              f"surrogate for the adaptive attack; allowed methods: {', '.join(SURROGATE_EXPLAINERS)}")
+        out["explainer"] = {k: v for k, v in config["explainers"][ex].items() if k not in ("stages", "datasets")}
+        out["detector"] = dict(config["detectors"][det])
+        out["fpr"] = lb["fpr"]
+    elif kind == "pipeline":
+        d_name, r_name = e["detector"], e["rectifier"]
+        for key, v in (("detector", d_name), ("rectifier", r_name)):
+            if v not in lb["defenses"]:
+                raise ConfigError(f"leaderboard.defenses.{name}.{key}: {v!r} is not a leaderboard defense")
+        out["detector"] = defense_spec(config, dataset, d_name)
+        out["rectifier"] = defense_spec(config, dataset, r_name)
+        if out["detector"]["kind"] not in ("saito", "lan") or out["rectifier"]["kind"] != "rectifier":
+            raise ConfigError(f"leaderboard.defenses.{name}: a pipeline is a detector (saito, lan) then a rectifier")
+    return out

@@ -1,0 +1,108 @@
+"""leaderboard: one defense under one threat model (issue 19) — clean accuracy, FPR, robust accuracy under PGD on
+the undefended model (transferred, the papers' attack) and under an adaptive attack written for the defense, the
+per-example worst case, AUROC for detectors, ms per image, and the sanity checks; the adaptive examples saved.
+
+Images: the first ``n`` test images (every defense of a data set sees the same ones, misclassified ones
+included); a detector is fitted on the next ``n_fit`` (clean and PGD-on-the-undefended-model) and calibrated on
+the ``n_calib`` after them, before any attack runs."""
+
+from __future__ import annotations
+
+import sys
+
+from .. import runtime
+
+
+def build_defense(spec: dict, model, device, job, x_fit=None, x_fit_adv=None, x_calib=None):
+    """The defense of a resolved leaderboard entry ``spec`` (kind + its components) around ``model``."""
+    from ..defenses import defense_class
+
+    kind = spec["kind"]
+    if kind == "undefended":
+        return defense_class("undefended")(model, device)
+    if kind == "rectifier":
+        extra = {}
+        if spec["rectifier"]["method"] == "dae":
+            from ..rectifiers.dae import load_denoiser
+
+            extra["denoiser"], _ = load_denoiser(job.input.denoiser, device)
+        if spec["rectifier"]["method"] == "igos" and job.params.batch.get("igos_path"):
+            extra["path_batch"] = job.params.batch["igos_path"]
+        return defense_class("rectifier")(model, device, spec=spec["rectifier"], extra=extra, name=spec["name"])
+    if kind == "saito":
+        d = defense_class("saito")(model, device, explainer=spec["explainer"], detector=spec["detector"], fpr=spec["fpr"],
+                                   name=spec["name"], seed=job.params.seed)
+        return d.fit(x_fit, x_fit_adv, x_calib)
+    if kind == "lan":
+        from ..explainers.lan import load_lan
+        from ..models import load_model
+
+        return defense_class("lan")(model, device, g=load_lan(job.input.lan, device), f2=load_model(job.input.f2, device),
+                                    name=spec["name"])
+    if kind == "pipeline":
+        det = build_defense({**spec["detector"], "name": spec["detector"]["name"]}, model, device, job, x_fit, x_fit_adv,
+                            x_calib)
+        rect = build_defense({**spec["rectifier"], "name": spec["rectifier"]["name"]}, model, device, job)
+        return defense_class("pipeline")(model, device, detector=det, rectifier=rect, name=spec["name"])
+    raise ValueError(f"leaderboard defense {spec.get('name')!r}: unknown kind {kind!r}")
+
+
+def run(job) -> None:
+    fin, fout, par, wc = job.input, job.output, job.params, job.wildcards
+    timer = runtime.Timer()
+    spec, lb = par.spec, par.leaderboard
+    with timer("load"):
+        import torch
+
+        from ..attacks import run_attack
+        from ..data import load_split
+        from ..defenses.evaluate import evaluate_defense
+        from ..io import save_tensors, write_json
+        from ..models import load_model
+
+        device = runtime.setup(par.seed, job.threads, par.device, par.deterministic)
+        model = load_model(fin.model, device)
+        for p in model.parameters():
+            p.requires_grad_(False)
+        n, n_fit, n_calib = lb["n"], lb["n_fit"], lb["n_calib"]
+        detector = spec["kind"] in ("saito", "pipeline")
+        x_all, y_all, _, _ = load_split(fin.test, n + (n_fit + n_calib if detector else 0))
+    with timer("compute"):
+        threat = par.threat
+        bs = par.batch.get("adaptive") or 128
+
+        def pgd(x, y, eps):
+            t = lb["transfer"]
+            a = {"method": "pgd", "norm": threat["norm"], "eps": eps, "alpha": t["alpha"] * eps, "steps": t["steps"],
+                 "random_start": True}
+            return run_attack(model, x, y, a, batch_size=bs, seed=par.seed, device=device, progress=False).x_adv
+
+        x, y = x_all[:n], y_all[:n]
+        fit = {}
+        if detector:
+            xf, yf = x_all[n:n + n_fit], y_all[n:n + n_fit]
+            fit = {"x_fit": xf.to(device), "x_fit_adv": pgd(xf, yf, threat["eps"]).to(device),
+                   "x_calib": x_all[n + n_fit:n + n_fit + n_calib].to(device)}
+        defense = build_defense(spec, model, device, job, **fit)
+        n_def = min(n, spec.get("n") or n)  # an optimisation-loop rectifier (I-GOS) may rest on fewer, marked
+        x, y = x[:n_def].to(device), y[:n_def].to(device)
+        x_tr = pgd(x, y, threat["eps"]).to(device)
+        k = min(lb["sanity"]["n"], n_def)
+        curve_tr = {e: pgd(x[:k], y[:k], e).to(device) for e in lb["eps_curve"] if e > 0}
+        res = evaluate_defense(defense, x, y, threat=threat, x_transfer=x_tr, attack=lb["attack"],
+                               eps_curve=lb["eps_curve"], x_transfer_curve=curve_tr, sanity_n=k,
+                               square_queries=lb["sanity"]["square_queries"], seed=par.seed)
+        x_adv = res.pop("x_adaptive")
+        res.update(dataset=wc.dataset, model=wc.model, name=spec["name"], kind=spec["kind"], spec=spec,
+                   n_planned=n, small_by_design=n_def < n, paper=spec.get("paper"))
+        if detector or spec["kind"] == "lan":
+            res["n_fit"], res["n_calib"] = (n_fit, n_calib) if detector else (None, None)
+        print(f"{spec['name']}: clean {100 * res['clean_accuracy']['rate']:.1f}%, robust transferred "
+              f"{100 * res['robust_transfer']['rate']:.1f}%, adaptive {100 * res['robust_adaptive']['rate']:.1f}% "
+              f"(n={n_def}){' UNRELIABLE: ' + '; '.join(res['unreliable']) if res['unreliable'] else ''}", file=sys.stderr)
+    with timer("write"):
+        write_json(fout.json, res)
+        save_tensors(fout.examples, {"x_adv": x_adv.cpu(), "y": y.cpu(), "index": torch.arange(n_def)},
+                     {"dataset": wc.dataset, "model": wc.model, "defense": spec["name"], "norm": threat["norm"],
+                      "eps": str(threat["eps"])})
+    timer.report("leaderboard", model=wc.model, defense=spec["name"], n=n_def)

@@ -1,0 +1,56 @@
+# Issue 19: every defense under one threat model and an adaptive attacker. One job per (dataset, model, defense)
+# (adding a defense reruns only its job), then one table job: CSV, Markdown, RobustBench-style JSON rows, figure.
+
+
+rule leaderboard:
+    input:
+        model=R("models/{dataset}/{model}/model.safetensors"),
+        test=R("data/{dataset}/test.safetensors"),
+        unpack(leaderboard_inputs),
+        code=code("leaderboard", *leaderboard_modules()),
+    output:
+        json=R("leaderboard/{dataset}/{model}/{defense}.json"),
+        examples=R("leaderboard/{dataset}/{model}/{defense}.safetensors"),
+    log:
+        R("logs/leaderboard/{dataset}/{model}/{defense}.log"),
+    conda:
+        "../../envs/explain.yaml"
+    threads: config["threads"]
+    resources:
+        mem_mb=job_resource("leaderboard", "mem_mb"),
+        runtime=job_resource("leaderboard", "runtime"),
+        gpu=job_resource("leaderboard", "gpu"),
+    params:
+        spec=lambda wc: canonical(lbconf.defense_spec(config, wc.dataset, wc.defense)),
+        threat=lambda wc: canonical(lbconf.threat(config, wc.dataset)),
+        leaderboard=lambda wc: canonical(leaderboard_params(wc.dataset)),
+        batch=batches,
+        seed=config["seed"],
+        device=config["device"],
+        deterministic=config["deterministic"],
+    script:
+        "../scripts/stage.py"
+
+
+rule leaderboard_table:
+    input:
+        rows=[R(f"leaderboard/{d}/{m}/{n}.json") for d, m, n in lbconf.jobs(config)],
+        code=code("leaderboard_table"),
+    output:
+        csv=report(R("tables/leaderboard.csv"), category="0. Leaderboard", caption="../report/leaderboard.rst"),
+        md=R("tables/leaderboard.md"),
+        json=R("tables/leaderboard.json"),
+        png=report(R("figures/leaderboard.png"), category="0. Leaderboard", caption="../report/leaderboard.rst"),
+    log:
+        R("logs/leaderboard_table/leaderboard.log"),
+    conda:
+        "../../envs/tables.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_resource("leaderboard_table", "mem_mb"),
+        runtime=job_resource("leaderboard_table", "runtime"),
+        gpu=job_resource("leaderboard_table", "gpu"),
+    params:
+        rows=[[d, m, n, R(f"leaderboard/{d}/{m}/{n}.json")] for d, m, n in lbconf.jobs(config)],
+    script:
+        "../scripts/stage.py"
