@@ -112,3 +112,65 @@ def test_detector_threshold_is_fixed_before_the_attack(mnist_model, digits):
     # its FPR on clean calibration images is the configured one (within the quantile's granularity)
     _, rej = det.decide(d["calib"])
     assert rej.float().mean().item() <= 0.05 + 1 / 200
+
+
+LEADERBOARD = {"models": ["mnist_cnn"], "n": 24, "n_fit": 60, "n_calib": 40, "threat_models": {"mnist": {"norm": "Linf", "eps": 0.3}},
+               "attack": {"steps": 10, "eot": 2}, "transfer": {"steps": 10}, "sanity": {"n": 8, "square_queries": 0},
+               "defenses": {"undefended": {"kind": "undefended"}, "blur": {"kind": "rectifier", "rectifier": "blur"},
+                            "saito_pixels": {"kind": "saito", "explainer": "input_pixels", "detector": "logreg"},
+                            "saito_then_blur": {"kind": "pipeline", "detector": "saito_pixels", "rectifier": "blur"}}}
+
+
+def test_leaderboard_stage_and_table(tmp_path, mnist_model, mnist_small):
+    """The leaderboard stage, called as its rule calls it, writes one row per defense on the same images; the
+    table sorts them by the worst case, writes RobustBench-style JSON rows, and a config naming an explainer
+    without a differentiable surrogate or an entry that does not exist is refused before any job runs."""
+    import json
+
+    import numpy as np
+    import yaml
+
+    from conftest import ROOT
+    from xaiadv import config as xcfg
+    from xaiadv import dag
+    from xaiadv.data.split import Split, save_split
+    from xaiadv.defenses import config as lbconf
+    from xaiadv.models import save_model
+    from xaiadv.stages import make_job, run_job
+    from xaiadv.tables.leaderboard import table
+
+    _, _, x, y = mnist_small
+    save_model(tmp_path / "model.safetensors", mnist_model, "kao_mnist_cnn", 10)
+    codes = (x[:200] * 256).round().clamp(0, 255).to(torch.uint8).numpy()
+    save_split(tmp_path / "test.safetensors", Split(codes, y[:200].numpy(), np.arange(200), [str(c) for c in range(10)],
+                                                     scale=256.0, source="test"))
+    raw = yaml.safe_load((ROOT / "config.yaml").read_text())
+    raw["leaderboard"] = LEADERBOARD
+    cfg = xcfg.validate(raw)
+    files = {}
+    for d, m, name in lbconf.jobs(cfg):
+        t = lbconf.threat(cfg, d)
+        lb = {k: cfg["leaderboard"][k] for k in ("n", "n_fit", "n_calib", "transfer", "attack", "sanity")} | {"eps_curve": t["eps_curve"]}
+        job = make_job("leaderboard", input={"model": str(tmp_path / "model.safetensors"), "test": str(tmp_path / "test.safetensors")},
+                       output={"json": str(tmp_path / f"{name}.json"), "examples": str(tmp_path / f"{name}.safetensors")},
+                       params={"spec": lbconf.defense_spec(cfg, d, name), "threat": t, "leaderboard": lb,
+                               "batch": dag.model_batches(cfg, m), "seed": 0, "device": "cpu", "deterministic": True},
+                       wildcards={"dataset": d, "model": m, "defense": name}, threads=1, log=[str(tmp_path / f"{name}.log")])
+        run_job(job)
+        files[(d, m, name)] = tmp_path / f"{name}.json"
+    rows = {n: json.loads(p.read_text()) for (_, _, n), p in files.items()}
+    assert {r["n"] for r in rows.values()} == {24}
+    assert rows["undefended"]["robust_adaptive"]["rate"] == 0.0 and rows["undefended"]["fpr"] is None
+    assert rows["saito_pixels"]["fpr"]["n"] == 24 and rows["saito_pixels"]["n_calib"] == 40
+    assert len(rows["blur"]["sanity"]["eps_curve"]) == 6
+    df = table(files, tmp_path / "lb.csv", tmp_path / "lb.md", tmp_path / "lb.json")
+    assert list(df.worst) == sorted(df.worst, reverse=True)
+    rb = json.loads((tmp_path / "lb.json").read_text())
+    assert {"name", "dataset", "threat_model", "eps", "clean_acc", "reported", "robust_acc", "unreliable", "footnote"} <= set(rb[0])
+    assert "(small n=" in (tmp_path / "lb.md").read_text()
+    bad = {**raw, "leaderboard": {**LEADERBOARD, "defenses": {"lrp": {"kind": "saito", "explainer": "lrp", "detector": "logreg"}}}}
+    with pytest.raises(xcfg.ConfigError, match="no differentiable surrogate"):
+        lbconf.jobs(xcfg.validate(bad))
+    bad["leaderboard"]["defenses"] = {"x": {"kind": "rectifier", "rectifier": "jpg"}}
+    with pytest.raises(xcfg.ConfigError, match="leaderboard.defenses.x.rectifier: 'jpg' is not in rectifiers"):
+        lbconf.jobs(xcfg.validate(bad))
