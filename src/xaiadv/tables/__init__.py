@@ -116,7 +116,7 @@ CAPTIONS = {
 }
 
 # the committed gap experiments (docs/results/gaps/<name>.csv) the claims ledger reads (xaiadv.tables.claims)
-CLAIMS_GAPS = ("kao_eps_inference", "saito_clamp_detection")
+CLAIMS_GAPS = ("kao_eps_inference", "saito_clamp_detection", "saito_eps_mnist")
 
 # table -> (our column, CI low, CI high, the paper's column): what the summary compares
 # per table, every compared column: (ours, ours' interval low, high, the paper's number); the summary counts cells
