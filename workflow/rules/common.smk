@@ -137,7 +137,12 @@ def all_tables():
         + expand(R("figures/{figure}.png"), figure=figures)
         + ([R("tables/summary.csv"), R("report/summary.rst"), R("CLAIMS.md")] if tables else [])
         + (
-            [R("tables/leaderboard.csv"), R("tables/leaderboard.md"), R("tables/leaderboard.json"), R("figures/leaderboard.png")]
+            [
+                R("tables/leaderboard.csv"),
+                R("tables/leaderboard.md"),
+                R("tables/leaderboard.json"),
+                R("figures/leaderboard.png"),
+            ]
             if lbconf.jobs(config)
             else []
         )

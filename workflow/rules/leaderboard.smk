@@ -4,9 +4,9 @@
 
 rule leaderboard:
     input:
+        unpack(leaderboard_inputs),
         model=R("models/{dataset}/{model}/model.safetensors"),
         test=R("data/{dataset}/test.safetensors"),
-        unpack(leaderboard_inputs),
         code=code("leaderboard", *leaderboard_modules()),
     output:
         json=R("leaderboard/{dataset}/{model}/{defense}.json"),

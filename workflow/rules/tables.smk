@@ -77,6 +77,5 @@ rule summary:
         gpu=job_resource("summary", "gpu"),
     params:
         tables=lambda wc: canonical(summary_inputs()),
-        gaps_dir=str(GAPS_DIR),
     script:
         "../scripts/stage.py"

@@ -523,9 +523,10 @@ CLAIMS: tuple[Claim, ...] = (
 GAPS = CLAIMS_GAPS
 
 
-def judge_all(table_csvs: dict[str, str | Path], gaps_dir: str | Path | None) -> pd.DataFrame:
+def judge_all(table_csvs: dict[str, str | Path], gaps: str | Path | list | None) -> pd.DataFrame:
     """Every claim of :data:`CLAIMS` judged on ``table_csvs`` ({table name: CSV path}; a table absent from it makes
-    its claims ``not run``) and the gap experiments' CSVs in ``gaps_dir`` (:data:`GAPS`; absent ones are skipped).
+    its claims ``not run``) and the gap experiments' CSVs (:data:`GAPS`): ``gaps`` a folder holding them or a list
+    of their paths (absent ones are skipped).
     Returns one row per claim: paper, id, claim, where, verdict, ours, paper_number, evidence, tables."""
     tables = {}
     for name, path in table_csvs.items():
@@ -533,11 +534,9 @@ def judge_all(table_csvs: dict[str, str | Path], gaps_dir: str | Path | None) ->
             tables[name] = pd.read_csv(path)
         except pd.errors.EmptyDataError:
             tables[name] = pd.DataFrame()
-    gaps = {}
-    for name in GAPS:
-        p = Path(gaps_dir) / f"{name}.csv" if gaps_dir else None
-        if p is not None and p.exists():
-            gaps[name] = pd.read_csv(p)
+    paths = ([Path(gaps) / f"{n}.csv" for n in GAPS] if isinstance(gaps, str | Path)
+             else [Path(p) for p in gaps or []])
+    gaps = {p.stem: pd.read_csv(p) for p in paths if p.stem in GAPS and p.exists()}
     rows = []
     for c in CLAIMS:
         if any(t not in tables or tables[t].empty for t in c.tables):
@@ -571,9 +570,9 @@ def to_markdown(df: pd.DataFrame, papers: dict[str, str], link: str = "tables/{t
     return "\n".join(lines)
 
 
-def write_claims(table_csvs: dict[str, str | Path], gaps_dir, csv_path, md_path, papers: dict[str, str]) -> pd.DataFrame:
-    """Judge every claim and write the ledger as CSV and Markdown (atomically)."""
-    df = judge_all(table_csvs, gaps_dir)
+def write_claims(table_csvs: dict[str, str | Path], gaps, csv_path, md_path, papers: dict[str, str]) -> pd.DataFrame:
+    """Judge every claim (:func:`judge_all`) and write the ledger as CSV and Markdown (atomically)."""
+    df = judge_all(table_csvs, gaps)
     write_text(csv_path, df.to_csv(index=False))
     write_text(md_path, to_markdown(df, papers))
     return df
