@@ -303,11 +303,15 @@ def leaderboard_inputs(wc):
 
 
 def leaderboard_modules():
-    """The method modules the leaderboard jobs load by name (rectifiers, explainers)."""
+    """The method modules the leaderboard jobs load by name (PGD, the rectifiers and explainers of its defenses)."""
     lb = config.get("leaderboard") or {}
     rect = sorted({e["rectifier"] for e in (lb.get("defenses") or {}).values() if e["kind"] == "rectifier"})
     expl = sorted({e["explainer"] for e in (lb.get("defenses") or {}).values() if e["kind"] == "saito"})
-    return [*(methods("rectifiers", rect) if rect else []), *(methods("explainers", expl) if expl else [])]
+    return [
+        "attacks.pgd",  # the transferred attack (PGD on the undefended model)
+        *(methods("rectifiers", rect) if rect else []),
+        *(methods("explainers", expl) if expl else []),
+    ]
 
 
 def leaderboard_params(dataset):
