@@ -24,6 +24,7 @@ include: "workflow/rules/rectify.smk"
 include: "workflow/rules/lan.smk"
 include: "workflow/rules/localize.smk"
 include: "workflow/rules/heat_blur.smk"
+include: "workflow/rules/leaderboard.smk"
 include: "workflow/rules/tables.smk"
 
 

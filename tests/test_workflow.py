@@ -514,3 +514,24 @@ def test_table_notes_match_their_rows(project):
                 assert pct in body or pct in printed or pct in allowed, (md.name, pct, n)
             for m in re.finditer(r"([A-Za-z][\w-]*)(?: attack)?: not run", n):
                 assert m.group(1).lower() not in body.lower(), (md.name, n)
+
+
+def test_leaderboard_is_built_for_every_defense(project):
+    """Issue 19: one leaderboard job per configured defense on the same images, then the table (sorted by the
+    worst case), RobustBench-style JSON rows, the figure and the adaptive examples as safetensors."""
+    import json
+
+    from xaiadv.io import load_tensors
+
+    d, cfg = project
+    lb = cfg["leaderboard"]
+    df = pd.read_csv(d / "results/tables/leaderboard.csv")
+    assert set(df.defense) == set(lb["defenses"])
+    assert list(df.worst) == sorted(df.worst, reverse=True)
+    assert set(df[df.defense != "saito_then_blur"].n) == {lb["n"]} and set(df[df.defense == "saito_then_blur"].n) == {8}
+    rows = json.loads((d / "results/tables/leaderboard.json").read_text())
+    assert {r["name"] for r in rows} == set(lb["defenses"]) and all(r["threat_model"] == "Linf" for r in rows)
+    assert (d / "results/figures/leaderboard.png").stat().st_size > 10_000
+    t, meta = load_tensors(d / "results/leaderboard/mnist/mnist_cnn/blur.safetensors")
+    assert t["x_adv"].shape[0] == lb["n"] and meta["defense"] == "blur"
+    assert (t["x_adv"] >= 0).all() and (t["x_adv"] <= 1).all()

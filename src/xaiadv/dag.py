@@ -188,9 +188,9 @@ def explainer_spec(config: dict, explainer: str) -> dict[str, Any]:
 # (config.resources.cpu_rules, gpu 0). A test checks that every rule of the workflow is in one of them.
 MODEL_RULES = ("train_classifier", "train_denoiser", "attack", "explain", "rectify", "rectify_grid", "train_lan",
                "train_mask_classifier", "lan_adaptive", "lan_interpretations", "localize_attack", "localize_explain",
-               "heat_blur", "heat_blur_adaptive")
+               "heat_blur", "heat_blur_adaptive", "leaderboard")
 CPU_RULES = ("prepare_dataset", "detect", "endtoend", "lan_detect", "explain_lan", "localize_score", "tables",
-             "figure", "summary", "download_weights", "download_data")
+             "figure", "summary", "download_weights", "download_data", "leaderboard_table")
 
 
 def _per_dataset(value, dataset: str | None, where: str):
