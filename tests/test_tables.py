@@ -154,3 +154,5 @@ def test_small_n_legend_only_beside_marked_cells():
              "Accuracy over test rows. (small n=k): fewer than 30 rows."]
     assert applicable_notes(notes, "| 97.0 [95.1, 98.6] |") == ["Rates on images.", "Accuracy over test rows."]
     assert applicable_notes(notes, "| 50.0 [10.0, 90.0] (small n=4) |") == notes
+    added = applicable_notes(["Rates on images."], "| 50.0 [10.0, 90.0] (small n=4) |")
+    assert len(added) == 2 and added[1].startswith("(small n=k)")

@@ -136,5 +136,6 @@ def adaptive(files: dict, csv_path, md_path) -> pd.DataFrame:
         "repeated. BPDA + EOT (not in the paper; Athalye et al. 2018): PGD through the blur, the binary mask constant "
         "per step, the loss averaged over sigma ~ U[0.8, 1.2].",
         "paper: '< 1% of the attempts' (an upper bound) for Algorithm 2 with CW or PGD inside, ImageNet.",
+        "95% intervals: bootstrap over images, exact where a rate is 0 or 100%; (small n=k): fewer than 30 examples.",
     ])
     return df

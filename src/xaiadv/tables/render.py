@@ -82,8 +82,11 @@ SMALL_LEGEND = "(small n=k)"
 
 def applicable_notes(notes: list[str], table_md: str) -> list[str]:
     """``notes`` as they apply to the rendered rows ``table_md``: the small-n legend (the sentence from
-    :data:`SMALL_LEGEND` to its end) is kept only where some cell carries the mark; a note left empty goes."""
+    :data:`SMALL_LEGEND` to its end) is kept only where some cell carries the mark, and added where a cell does and
+    no note explains it; a note left empty goes."""
     marked = "(small n=" in table_md
+    if marked and not any(SMALL_LEGEND in n for n in notes):
+        notes = [*notes, f"{SMALL_LEGEND}: a rate on fewer than {SMALL_N} examples; read its interval, not its point."]
     out = []
     for n in notes:
         if SMALL_LEGEND in n and not marked:
