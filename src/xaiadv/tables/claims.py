@@ -9,6 +9,8 @@ a verdict, our decisive numbers (each rate with its n and 95% interval) and the 
 - ``reproduced under a condition``: it holds only in part of our cells, named in the verdict;
 - ``not reproduced``: our numbers contradict it (the comparison fails, or the paper's number lies outside);
 - ``artifact``: it holds, but for a reason other than the one claimed (named in the evidence);
+- ``inconclusive``: every cell that would decide it rests on fewer than :data:`MIN_N` examples (its interval is
+  too wide to contain or exclude the paper's number meaningfully);
 - ``not run``: the tables it needs are not in this config (or have no rows).
 
 Nothing here is written by hand about results: every number and every verdict is computed when the ledger is
@@ -26,7 +28,9 @@ import pandas as pd
 from ..io import write_text
 from . import CLAIMS_GAPS
 
-VERDICTS = ("reproduced", "reproduced under a condition", "not reproduced", "artifact", "not run")
+VERDICTS = ("reproduced", "reproduced under a condition", "not reproduced", "artifact", "inconclusive", "not run")
+# a cell on fewer examples than this is no evidence for "the paper's number lies inside our interval"
+MIN_N = 30
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,10 @@ def _res(verdict: str, ours: str, paper: str, evidence: str) -> dict:
 
 
 NOT_RUN = _res("not run", "—", "—", "")
+
+
+def _inconclusive(cells: str, paper: str, n_small: int) -> dict:
+    return _res("inconclusive", f"all {n_small} deciding cells rest on fewer than {MIN_N} examples", paper, cells)
 
 
 def _separated(a_lo, b_hi) -> bool:
@@ -146,9 +154,12 @@ def _kao_igos_mnist(t, g):
     df = df[(df.dataset == "mnist") & (df.rectifier == "igos") & df.paper_rectified_accuracy.notna()]
     if df.empty:
         return NOT_RUN
-    inside = df[df.paper_rectified_accuracy_inside_ci == True]
     cells = "; ".join(f"{r.attack} {_pct(r.rectified_accuracy, r.ci_lo, r.ci_hi, r.n)} vs "
                       f"{100 * r.paper_rectified_accuracy:.1f}" for r in df.itertuples())
+    if (df.n < MIN_N).all():
+        return _inconclusive(cells, "85.2-96.9% (MNIST, eps not stated)", len(df))
+    df = df[df.n >= MIN_N]
+    inside = df[df.paper_rectified_accuracy_inside_ci == True]
     ev = cells
     inf = g.get("kao_eps_inference")
     if inf is not None and len(inf):
@@ -205,9 +216,12 @@ def _saito_headline(t, g):
     if df.empty:
         return NOT_RUN
     best = df.loc[df.groupby("attack").accuracy.idxmax()]
-    inside = int((best.paper_accuracy_inside_ci == True).sum())
     ev = "; ".join(f"{r.attack}: {r.detector} {_pct(r.accuracy, r.acc_lo, r.acc_hi, 2 * r.n_test_images)} vs "
                    f"{100 * r.paper_accuracy:.2f}" for r in best.itertuples())
+    if (2 * best.n_test_images < MIN_N).all():
+        return _inconclusive(ev, "98.96-99.87% (Inception-v3, 8,000 training pairs)", len(best))
+    best = best[2 * best.n_test_images >= MIN_N]
+    inside = int((best.paper_accuracy_inside_ci == True).sum())
     verdict = "reproduced" if inside == len(best) else "not reproduced" if inside == 0 else "reproduced under a condition"
     return _res(verdict, f"best expected-gradients detector per attack (ImageNet): paper inside our interval in "
                 f"{inside} of {len(best)}", "98.96-99.87% (Inception-v3, 8,000 training pairs)", ev)
@@ -274,9 +288,12 @@ def _saito_success(t, g):
     df = df[df.paper_success_rate.notna()]
     if df.empty:
         return NOT_RUN
-    inside = int((df.paper_success_rate_inside_ci == True).sum())
     ev = "; ".join(f"{r.attack}: {_pct(r.success_rate, r.ci_lo, r.ci_hi, r.n)} vs {100 * r.paper_success_rate:.2f}"
                    for r in df.itertuples())
+    if (df.n < MIN_N).all():
+        return _inconclusive(ev, "98.41-99.87%", len(df))
+    df = df[df.n >= MIN_N]
+    inside = int((df.paper_success_rate_inside_ci == True).sum())
     verdict = "reproduced" if inside == len(df) else "not reproduced" if inside == 0 else "reproduced under a condition"
     return _res(verdict, f"paper inside our interval in {inside} of {len(df)} ImageNet attacks", "98.41-99.87%", ev)
 
@@ -291,6 +308,9 @@ def _nguyen_inside(table, col, what, paper_text):
         cells = "; ".join(f"{r.dataset} {r.attack}: {_pct(getattr(r, col), getattr(r, col + '_lo'), getattr(r, col + '_hi'), getattr(r, col + '_n'))}"
                           + (f" vs {100 * getattr(r, pc):.1f}" if pc in df and _num(getattr(r, pc)) else "")
                           for r in df.itertuples())
+        if (df[f"{col}_n"] < MIN_N).all():
+            return _inconclusive(cells, paper_text, len(df))
+        df = df[df[f"{col}_n"] >= MIN_N]
         cmp = df[df[pc].notna()] if pc in df else df.iloc[0:0]
         if cmp.empty:  # the paper's cells are CIFAR-10's: compare our rows with its numbers as context
             ctx = f"{pc}_context"
@@ -401,9 +421,11 @@ def _goepfert_numbers(t, g):
     if df.empty or "paper_rank_jaccard" not in df:
         return NOT_RUN
     cmp = df[df.paper_rank_jaccard.notna()]
-    inside = [r.mean_rank_jaccard_lo <= r.paper_rank_jaccard <= r.mean_rank_jaccard_hi for r in cmp.itertuples()]
     ev = "; ".join(f"{r.label} {r.mean_rank_jaccard:.2f} [{r.mean_rank_jaccard_lo:.2f}, {r.mean_rank_jaccard_hi:.2f}] vs "
-                   f"{r.paper_rank_jaccard:.2f}" for r in cmp.itertuples())
+                   f"{r.paper_rank_jaccard:.2f} ({int(r.n_examples)} examples)" for r in cmp.itertuples())
+    if len(cmp) and (cmp.n_examples < MIN_N).all():
+        return _inconclusive(ev, "1.36 / 2.06 / 2.58", len(cmp))
+    inside = [r.mean_rank_jaccard_lo <= r.paper_rank_jaccard <= r.mean_rank_jaccard_hi for r in cmp.itertuples()]
     verdict = "reproduced" if all(inside) else "not reproduced" if not any(inside) else "reproduced under a condition"
     return _res(verdict, f"paper's mean rank inside our interval for {sum(inside)} of {len(inside)} explainers",
                 "1.36 / 2.06 / 2.58", ev)
