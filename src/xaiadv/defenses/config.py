@@ -30,11 +30,15 @@ def models(config: dict) -> list[tuple[str, str]]:
 
 def jobs(config: dict) -> list[tuple[str, str, str]]:
     """(dataset, model, defense) of every leaderboard job; every defense is resolved once here, so a bad
-    reference fails before any job runs."""
+    reference fails before any job runs. A LAN defense runs only on the models with a LAN (``lan_detection.models``)."""
     out = []
+    lan_models = set((config.get("lan_detection") or {}).get("models") or [])
     for d, m in models(config):
         for name in config["leaderboard"]["defenses"]:
-            defense_spec(config, d, name)
+            spec = defense_spec(config, d, name)
+            uses_lan = spec["kind"] == "lan" or (spec["kind"] == "pipeline" and spec["detector"]["kind"] == "lan")
+            if uses_lan and m not in lan_models:
+                continue  # Nguyen et al.'s detector exists only for the models it is trained for (lan_detection.models)
             out.append((d, m, name))
     return out
 
