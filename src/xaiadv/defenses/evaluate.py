@@ -50,10 +50,12 @@ def square_attack(defense, x, y, *, eps: float, norm: str, queries: int, seed: i
 
     y_now = [y]
     atk = torchattacks.Square(Scores(), norm=norm, eps=eps, n_queries=queries, n_restarts=1, seed=seed, loss="margin")
+    # Square scores subsets of its batch; a detector's penalty needs each image's true label, so one image at a time
+    step = 1 if defense.detector else 64
     out = []
-    for i in range(0, len(x), 64):
-        y_now[0] = y[i:i + 64]
-        out.append(atk(x[i:i + 64], y[i:i + 64]))
+    for i in range(0, len(x), step):
+        y_now[0] = y[i:i + step]
+        out.append(atk(x[i:i + step], y[i:i + step]))
     return torch.cat(out) if out else x
 
 
