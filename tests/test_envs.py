@@ -160,5 +160,5 @@ def test_slurm_profile_routes_only_real_rules_and_every_gpu_rule():
     gpu_rules = set(dag.MODEL_RULES)  # the rules whose gpu comes from config.resources (test_config checks them)
     assert gpu_rules == {"train_classifier", "train_denoiser", "attack", "explain", "rectify", "rectify_grid",
                          "train_lan", "train_mask_classifier", "lan_adaptive", "lan_interpretations", "localize_attack",
-                         "localize_explain", "heat_blur", "heat_blur_adaptive"}
+                         "localize_explain", "heat_blur", "heat_blur_adaptive", "leaderboard"}
     assert gpu_rules <= set(prof["set-resources"])

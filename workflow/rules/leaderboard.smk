@@ -14,7 +14,7 @@ rule leaderboard:
     log:
         R("logs/leaderboard/{dataset}/{model}/{defense}.log"),
     conda:
-        "../../envs/explain.yaml"
+        "../../envs/leaderboard.yaml"
     threads: config["threads"]
     resources:
         mem_mb=job_resource("leaderboard", "mem_mb"),
