@@ -124,8 +124,8 @@ def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict,
                                   f"{100 * sq:.0f} vs {100 * base:.0f} (gradient masking)")
         curve = []
         for e in eps_curve:
-            if e == 0:
-                rob_a = rob_t = ok_clean[:k].float().mean().item()
+            if e == 0:  # the unperturbed images, judged as every point of the curve is (a rejection defends)
+                rob_a = rob_t = correct(lc[:k], rc[:k], ys, adversarial=True).float().mean().item()
             else:
                 a = attack_defense(defense, xs, ys, **{**akw, "eps": e, "alpha": attack["alpha"] * e})
                 la_, ra_ = defense.decide(a["x_adv"], seed=seed)
