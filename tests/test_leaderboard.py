@@ -174,3 +174,14 @@ def test_leaderboard_stage_and_table(tmp_path, mnist_model, mnist_small):
     bad["leaderboard"]["defenses"] = {"x": {"kind": "rectifier", "rectifier": "jpg"}}
     with pytest.raises(xcfg.ConfigError, match="leaderboard.defenses.x.rectifier: 'jpg' is not in rectifiers"):
         lbconf.jobs(xcfg.validate(bad))
+
+
+def test_square_runs_against_a_gradient_explainer_detector(mnist_model, digits):
+    """The gradient-free check scores a detector whose features are input gradients (saliency): Square queries the
+    surrogate with autograd on, one image at a time (its subsets would lose the labels), inside the budget."""
+    from xaiadv.defenses.evaluate import square_attack
+
+    d = digits
+    det = _detector(mnist_model, d, explainer="saliency")
+    xq = square_attack(det, d["x"][:4], d["y"][:4], eps=0.3, norm="Linf", queries=20)
+    assert xq.shape == d["x"][:4].shape and (xq - d["x"][:4]).abs().max() <= 0.3 + 1e-6

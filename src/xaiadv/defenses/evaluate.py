@@ -42,8 +42,9 @@ def square_attack(defense, x, y, *, eps: float, norm: str, queries: int, seed: i
 
     class Scores(torch.nn.Module):
         def forward(self, z):
-            with torch.no_grad():
-                logits, score = defense.surrogate(z)
+            with torch.enable_grad():  # a gradient explainer's features need autograd; nothing is kept
+                logits, score = defense.surrogate(z.detach())
+            logits, score = logits.detach(), None if score is None else score.detach()
             if score is not None:  # a detector: the true class gains what the detector's score says (rejected = safe)
                 logits = logits + torch.nn.functional.one_hot(y_now[0], logits.shape[1]) * (10 * score.clamp(min=0))[:, None]
             return logits
