@@ -182,6 +182,10 @@ def test_square_runs_against_a_gradient_explainer_detector(mnist_model, digits):
     from xaiadv.defenses.evaluate import square_attack
 
     d = digits
-    det = _detector(mnist_model, d, explainer="saliency")
-    xq = square_attack(det, d["x"][:4], d["y"][:4], eps=0.3, norm="Linf", queries=20)
-    assert xq.shape == d["x"][:4].shape and (xq - d["x"][:4]).abs().max() <= 0.3 + 1e-6
+    for explainer in ("saliency", "integrated_gradients"):
+        det = _detector(mnist_model, d, explainer=explainer)
+        xq = square_attack(det, d["x"][:4], d["y"][:4], eps=0.3, norm="Linf", queries=20)
+        assert xq.shape == d["x"][:4].shape and (xq - d["x"][:4]).abs().max() <= 0.3 + 1e-6
+    pipe = defense_class("pipeline")(mnist_model, detector=det, rectifier=defense_class("rectifier")(
+        mnist_model, spec={"method": "blur", "kernel": 5, "sigma": 1.0}))
+    assert square_attack(pipe, d["x"][:4], d["y"][:4], eps=0.3, norm="Linf", queries=20).shape == d["x"][:4].shape

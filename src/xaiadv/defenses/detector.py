@@ -52,6 +52,7 @@ def differentiable_attribution(smooth: nn.Module, x: torch.Tensor, target: torch
         return g.abs() if spec.get("abs", True) else g
     if method == "integrated_gradients":  # zero baseline, Riemann right sum of n_steps points (captum's default rule differs)
         n = int(spec.get("n_steps", 8))
+        x = x if x.requires_grad else x.clone().requires_grad_(True)
         total = 0
         for k in range(1, n + 1):
             xk = x * (k / n)

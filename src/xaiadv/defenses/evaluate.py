@@ -52,7 +52,7 @@ def square_attack(defense, x, y, *, eps: float, norm: str, queries: int, seed: i
     y_now = [y]
     atk = torchattacks.Square(Scores(), norm=norm, eps=eps, n_queries=queries, n_restarts=1, seed=seed, loss="margin")
     # Square scores subsets of its batch; a detector's penalty needs each image's true label, so one image at a time
-    step = 1 if defense.detector else 64
+    step = 1 if defense.detector or getattr(defense, "branches", None) else 64
     out = []
     for i in range(0, len(x), step):
         y_now[0] = y[i:i + step]
