@@ -110,7 +110,7 @@ def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict,
         ld, rd = defense.decide(dbl["x_adv"], seed=seed)
         doubled = correct(ld, rd, ys, adversarial=True).float().mean().item()
         checks["steps_doubled"] = {"robust": doubled, "robust_base": base}
-        tol = max(STEPS_TOLERANCE, 1 / k + 1e-9)
+        tol = max(STEPS_TOLERANCE, 1 / k + 1e-6)  # float32 means: one image must not trip it
         checks["tolerance"] = tol
         if abs(doubled - base) > tol:
             unreliable.append(f"doubling the adaptive steps moves robust accuracy {100 * base:.0f} -> {100 * doubled:.0f} "
