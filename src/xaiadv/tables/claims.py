@@ -70,6 +70,11 @@ def _res(verdict: str, ours: str, paper: str, evidence: str) -> dict:
 NOT_RUN = _res("not run", "—", "—", "")
 
 
+def _share_verdict(hits: int, total: int) -> str:
+    """The verdict of a claim that holds in ``hits`` of ``total`` cells."""
+    return "reproduced" if hits == total else "not reproduced" if hits == 0 else "reproduced under a condition"
+
+
 def _inconclusive(cells: str, paper: str, n_small: int) -> dict:
     return _res("inconclusive", f"all {n_small} deciding cells rest on fewer than {MIN_N} examples", paper, cells)
 
@@ -167,8 +172,7 @@ def _kao_igos_mnist(t, g):
             f"{r.attack} ({r.fit}) eps* {r.eps_star:.3g} [{r.eps_lo:.3g}, {r.eps_hi:.3g}], I-GOS predicted "
             f"{_pct(r.igos_predicted, r.igos_lo, r.igos_hi)} vs {100 * r.igos_paper:.1f} "
             f"({'inside' if r.paper_inside else 'outside'})" for r in inf.itertuples()))
-    verdict = ("reproduced" if len(inside) == len(df) else "not reproduced" if len(inside) == 0
-               else "reproduced under a condition")
+    verdict = (_share_verdict(len(inside), len(df)))
     return _res(verdict, f"paper's I-GOS cell inside our interval in {len(inside)} of {len(df)} MNIST attacks "
                 f"({', '.join(inside.attack) or 'none'})", "85.2-96.9% (MNIST, eps not stated)", ev)
 
@@ -222,7 +226,7 @@ def _saito_headline(t, g):
         return _inconclusive(ev, "98.96-99.87% (Inception-v3, 8,000 training pairs)", len(best))
     best = best[2 * best.n_test_images >= MIN_N]
     inside = int((best.paper_accuracy_inside_ci == True).sum())
-    verdict = "reproduced" if inside == len(best) else "not reproduced" if inside == 0 else "reproduced under a condition"
+    verdict = _share_verdict(inside, len(best))
     return _res(verdict, f"best expected-gradients detector per attack (ImageNet): paper inside our interval in "
                 f"{inside} of {len(best)}", "98.96-99.87% (Inception-v3, 8,000 training pairs)", ev)
 
@@ -249,7 +253,7 @@ def _saito_vs_pixels(t, g):
                     f"{_pct(bp.accuracy, bp.acc_lo, bp.acc_hi)}")
     if not cells:
         return NOT_RUN
-    verdict = ("reproduced" if len(beats) == cells else "not reproduced" if not beats else "reproduced under a condition")
+    verdict = (_share_verdict(len(beats), cells))
     ev = "; ".join(rows)
     sweep = g.get("saito_eps_mnist")
     if sweep is not None and len(sweep):  # docs/results/gaps (g): MNIST BIM over eps, raw pixels vs explanations
@@ -294,7 +298,7 @@ def _saito_success(t, g):
         return _inconclusive(ev, "98.41-99.87%", len(df))
     df = df[df.n >= MIN_N]
     inside = int((df.paper_success_rate_inside_ci == True).sum())
-    verdict = "reproduced" if inside == len(df) else "not reproduced" if inside == 0 else "reproduced under a condition"
+    verdict = _share_verdict(inside, len(df))
     return _res(verdict, f"paper inside our interval in {inside} of {len(df)} ImageNet attacks", "98.41-99.87%", ev)
 
 
@@ -317,11 +321,11 @@ def _nguyen_inside(table, col, what, paper_text):
             if ctx not in df or df[ctx].isna().all():
                 return _res("not run", cells, paper_text, "no row on the paper's data set")
             inside = [(r[f"{col}_lo"] <= r[ctx] <= r[f"{col}_hi"]) for _, r in df.iterrows()]
-            verdict = "reproduced" if all(inside) else "not reproduced" if not any(inside) else "reproduced under a condition"
+            verdict = _share_verdict(sum(inside), len(inside))
             return _res(verdict, f"{what}: the paper's CIFAR-10 number inside our interval in {sum(inside)} of "
                         f"{len(inside)} rows (ours on {', '.join(sorted(set(df.dataset)))})", paper_text, cells)
         inside = int((cmp[f"{pc}_inside_ci"] == True).sum())
-        verdict = "reproduced" if inside == len(cmp) else "not reproduced" if inside == 0 else "reproduced under a condition"
+        verdict = _share_verdict(inside, len(cmp))
         return _res(verdict, f"{what}: paper inside our interval in {inside} of {len(cmp)}", paper_text, cells)
     return judge
 
@@ -410,7 +414,7 @@ def _goepfert_random(t, g):
     beat = [r.explainer for r in rows.itertuples() if _separated(r.mean_jaccard_lo, rnd.mean_jaccard_hi)]
     ev = "; ".join(f"{r.explainer} {r.mean_jaccard:.2f} [{r.mean_jaccard_lo:.2f}, {r.mean_jaccard_hi:.2f}]"
                    for r in rows.itertuples()) + f"; random {rnd.mean_jaccard:.2f} [{rnd.mean_jaccard_lo:.2f}, {rnd.mean_jaccard_hi:.2f}]"
-    verdict = ("reproduced" if len(beat) == len(rows) else "not reproduced" if not beat else "reproduced under a condition")
+    verdict = (_share_verdict(len(beat), len(rows)))
     return _res(verdict, f"mean Jaccard above the random baseline beyond the intervals for {len(beat)} of {len(rows)} "
                 f"({', '.join(beat) or 'none'})", "all three clearly better than random", ev)
 
@@ -426,7 +430,7 @@ def _goepfert_numbers(t, g):
     if len(cmp) and (cmp.n_examples < MIN_N).all():
         return _inconclusive(ev, "1.36 / 2.06 / 2.58", len(cmp))
     inside = [r.mean_rank_jaccard_lo <= r.paper_rank_jaccard <= r.mean_rank_jaccard_hi for r in cmp.itertuples()]
-    verdict = "reproduced" if all(inside) else "not reproduced" if not any(inside) else "reproduced under a condition"
+    verdict = _share_verdict(sum(inside), len(inside))
     return _res(verdict, f"paper's mean rank inside our interval for {sum(inside)} of {len(inside)} explainers",
                 "1.36 / 2.06 / 2.58", ev)
 
@@ -441,7 +445,7 @@ def _brama_defends(t, g):
     ev = "; ".join(f"{r.dataset} {r.attack}: adversarial {_pct(r.adversarial_top1, r.adversarial_top1_lo, r.adversarial_top1_hi, r.n)}"
                    f" -> cleaned {_pct(r.cleaned_top1, r.cleaned_top1_lo, r.cleaned_top1_hi)}, control (clean) "
                    f"{_pct(r.control_top1, r.control_top1_lo, r.control_top1_hi)}" for r in df.itertuples())
-    verdict = "reproduced" if len(hold) == len(df) else "not reproduced" if not hold else "reproduced under a condition"
+    verdict = _share_verdict(len(hold), len(df))
     return _res(verdict, f"cleaned top-1 above adversarial beyond the intervals in {len(hold)} of {len(df)} (data set, attack) rows",
                 "the defense restores the true class (figure legend only)", ev)
 
@@ -461,7 +465,7 @@ def _brama_ndcg(t, g):
     if not out:
         return NOT_RUN
     hold = [o for o in out if o[3]]
-    verdict = "reproduced" if len(hold) == len(out) else "not reproduced" if not hold else "reproduced under a condition"
+    verdict = _share_verdict(len(hold), len(out))
     return _res(verdict, "; ".join(f"{d}: untargeted NDCG@1 {u:.2f}, targeted {tg:.2f}" for d, u, tg, _ in out),
                 "untargeted ~0.5, targeted ~0", "untargeted above targeted beyond the intervals in "
                 f"{len(hold)} of {len(out)} data sets")
