@@ -189,3 +189,55 @@ def test_square_runs_against_a_gradient_explainer_detector(mnist_model, digits):
     pipe = defense_class("pipeline")(mnist_model, detector=det, rectifier=defense_class("rectifier")(
         mnist_model, spec={"method": "blur", "kernel": 5, "sigma": 1.0}))
     assert square_attack(pipe, d["x"][:4], d["y"][:4], eps=0.3, norm="Linf", queries=20).shape == d["x"][:4].shape
+
+
+def test_adversarial_training_and_the_robust_model_defense(tmp_path, mnist_small):
+    """Adversarial training's batches stay in the eps ball and in [0, 1] and are not the clean batch (eps grows
+    over the warm-up); a robust_model defense is the other model's own prediction, runs only beside models of
+    its data set, and a ``stages: leaderboard`` model no defense uses is refused before any job runs."""
+    import yaml
+
+    from conftest import ROOT
+    from xaiadv import config as xcfg
+    from xaiadv.defenses import config as lbconf
+    from xaiadv.models import build, save_model
+    from xaiadv.models.train import adversarial_batch, train_classifier
+    from xaiadv.stages.leaderboard import build_defense
+
+    x_tr, y_tr, x, y = mnist_small
+    torch.manual_seed(0)
+    net = build("kao_mnist_cnn", None, 10)
+    spec = {"eps": 0.3, "alpha": None, "steps": 1, "norm": "Linf", "warmup": 0.5}
+    xa = adversarial_batch(net.eval(), x[:64], y[:64], spec)
+    d = (xa - x[:64]).abs().flatten(1).amax(1)
+    assert bool((d <= 0.3 + 1e-6).all()) and bool((d > 0.2).all()) and 0 <= xa.min() and xa.max() <= 1
+    half = (adversarial_batch(net, x[:64], y[:64], spec, scale=0.5) - x[:64]).abs().max().item()
+    assert 0.1 < half <= 0.15 + 1e-6
+    losses = train_classifier(net, x_tr[:512], y_tr[:512], 1, 1e-3, 128, adversarial=spec)
+    assert len(losses) == 1 and losses[0] > 0 and not net.training
+
+    save_model(tmp_path / "robust.safetensors", net, "kao_mnist_cnn", 10)
+    raw = yaml.safe_load((ROOT / "config.yaml").read_text())
+    raw["models"]["mnist_at"] = {"dataset": "mnist", "arch": "kao_mnist_cnn", "stages": "leaderboard",
+                                 "train": {"epochs": 1, "adversarial": {"eps": 0.3}}}
+    raw["leaderboard"] = {**LEADERBOARD, "defenses": {"undefended": {"kind": "undefended"},
+                                                      "fat": {"kind": "robust_model", "model": "mnist_at"}}}
+    cfg = xcfg.validate(raw)
+    assert ("mnist", "mnist_cnn", "fat") in lbconf.jobs(cfg)
+    spec = lbconf.defense_spec(cfg, "mnist", "fat")
+    assert spec["model"] == "mnist_at"
+    with pytest.raises(xcfg.ConfigError, match="is a mnist model, not imagenet"):
+        lbconf.defense_spec(cfg, "imagenet", "fat")
+
+    class Job:
+        class input:  # noqa: N801
+            defended = str(tmp_path / "robust.safetensors")
+
+    defense = build_defense(spec, None, "cpu", Job)
+    label, rejected = defense.decide(x[:32])
+    with torch.no_grad():
+        assert torch.equal(label, net(x[:32]).argmax(1)) and not rejected.any()
+    assert defense.name == "fat"
+    del raw["leaderboard"]["defenses"]["fat"]
+    with pytest.raises(xcfg.ConfigError, match="models.mnist_at.stages = 'leaderboard'"):
+        xcfg.validate(raw)

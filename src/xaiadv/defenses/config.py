@@ -30,11 +30,15 @@ def models(config: dict) -> list[tuple[str, str]]:
 
 def jobs(config: dict) -> list[tuple[str, str, str]]:
     """(dataset, model, defense) of every leaderboard job; every defense is resolved once here, so a bad
-    reference fails before any job runs. A LAN defense runs only on the models with a LAN (``lan_detection.models``)."""
+    reference fails before any job runs. A LAN defense runs only on the models with a LAN (``lan_detection.models``);
+    a robust_model defense only beside the models of its own data set."""
     out = []
     lan_models = set((config.get("lan_detection") or {}).get("models") or [])
     for d, m in models(config):
-        for name in config["leaderboard"]["defenses"]:
+        for name, e in config["leaderboard"]["defenses"].items():
+            if e["kind"] == "robust_model" and e.get("model") in config["models"] \
+                    and config["models"][e["model"]]["dataset"] != d:
+                continue  # an MNIST robust model is no CIFAR-10 defense
             spec = defense_spec(config, d, name)
             uses_lan = spec["kind"] == "lan" or (spec["kind"] == "pipeline" and spec["detector"]["kind"] == "lan")
             if uses_lan and m not in lan_models:
@@ -64,7 +68,7 @@ def defense_spec(config: dict, dataset: str, name: str) -> dict[str, Any]:
         raise ConfigError(f"leaderboard.defenses: no defense {name!r}; defenses: {', '.join(lb['defenses'])}")
     e = lb["defenses"][name]
     kind = e["kind"]
-    reads = {"undefended": set(), "rectifier": {"rectifier"}, "saito": {"explainer", "detector"}, "lan": set(),
+    reads = {"undefended": set(), "robust_model": {"model"}, "rectifier": {"rectifier"}, "saito": {"explainer", "detector"}, "lan": set(),
              "pipeline": {"detector", "rectifier"}}[kind]
     extra = set(e) - reads - {"kind", "n", "paper"}
     if extra:
@@ -81,7 +85,13 @@ def defense_spec(config: dict, dataset: str, name: str) -> dict[str, Any]:
                               f"{section}: {', '.join(config[section])}")
         return v
 
-    if kind == "rectifier":
+    if kind == "robust_model":
+        m = ref("models", "model")
+        if config["models"][m]["dataset"] != dataset:
+            raise ConfigError(f"leaderboard.defenses.{name}.model: {m!r} is a {config['models'][m]['dataset']} model, "
+                              f"not {dataset}")
+        out["model"] = m
+    elif kind == "rectifier":
         r = ref("rectifiers", "rectifier")
         out["rectifier"] = {k: v for k, v in for_dataset(config["rectifiers"][r], dataset).items()
                             if k not in ("stages", "datasets")}

@@ -20,6 +20,15 @@ def build_defense(spec: dict, model, device, job, x_fit=None, x_fit_adv=None, x_
     kind = spec["kind"]
     if kind == "undefended":
         return defense_class("undefended")(model, device)
+    if kind == "robust_model":  # another classifier instead (the adversarially trained reference); PGD still transfers
+        from ..models import load_model  # from the ranked, undefended model
+
+        robust = load_model(job.input.defended, device)
+        for p in robust.parameters():
+            p.requires_grad_(False)
+        d = defense_class("robust_model")(robust, device)
+        d.name = spec["name"]
+        return d
     if kind == "rectifier":
         extra = {}
         if spec["rectifier"]["method"] == "dae":
