@@ -142,7 +142,7 @@ def validate(config: dict, schema_path: str | Path | None = None) -> dict:
     if not isinstance(config, dict):
         raise ConfigError(f"config must be a mapping, got {type(config).__name__}")
     train_schema = schema["properties"]["models"]["additionalProperties"]["properties"]["train"]
-    filled = {k: v["default"] for k, v in train_schema["properties"].items() if "default" in v}  # what validation fills in
+    filled = {k: v["default"] for k, v in train_schema["properties"].items()}  # what validation fills in
     for name, m in (config.get("models") or {}).items():
         if isinstance(m, dict) and m.get("pretrained") is not None and m.get("train", {}) not in ({}, filled):
             raise ConfigError(f"models.{name}.train: not read: the model has pretrained weights "
@@ -225,7 +225,6 @@ def _cross_check(config: dict, schema: dict) -> None:
     _check_localization(config)
     _check_heat_and_blur(config)
     _check_resources(config)
-    _check_robust_models(config)
     det = config["detection"]
     for k, known in (("attacks", config["attacks"]), ("explainers", config["explainers"])):
         _check_known(f"detection.{k}", det[k], known, k[:-1])
@@ -306,16 +305,6 @@ def _check_localization(config: dict) -> None:
         if e.get("stages") == "localization" and n not in localization_explainers(config):
             raise ConfigError(f"explainers.{n}.stages = 'localization': {n!r} is not in localization.explainers or "
                               f"localization.paper_explainers, so nothing would compute it")
-
-
-def _check_robust_models(config: dict) -> None:
-    """A ``stages: leaderboard`` model is there only to be a robust_model defense: it must be one."""
-    defenses = ((config.get("leaderboard") or {}).get("defenses") or {}).values()
-    used = {e.get("model") for e in defenses if e.get("kind") == "robust_model"}
-    for name, m in config["models"].items():
-        if m.get("stages") == "leaderboard" and name not in used:
-            raise ConfigError(f"models.{name}.stages = 'leaderboard': no leaderboard.defenses entry of kind robust_model "
-                              f"has model: {name}, so nothing would run on it")
 
 
 def _check_known(where: str, names, known, kind: str) -> None:

@@ -288,14 +288,16 @@ def table_items(table):
 
 
 def leaderboard_inputs(wc):
-    """What a leaderboard job reads beyond the model and test split: a robust_model's classifier, a DAE rectifier's
+    """What a leaderboard job reads beyond the model and test split: the adversarially trained model, a DAE rectifier's
     denoiser, the LAN and its mask classifier (the defense's components, a pipeline's included)."""
     spec = lbconf.defense_spec(config, wc.dataset, wc.defense)
     parts = [spec] + ([spec["detector"], spec["rectifier"]] if spec["kind"] == "pipeline" else [])
     out = {}
     for p in parts:
-        if p["kind"] == "robust_model":
-            out["defended"] = R(f"models/{wc.dataset}/{p['model']}/model.safetensors")
+        if p["kind"] == "saito" and p["explainer"]["method"] == "expected_gradients":
+            out["train"] = R(f"data/{wc.dataset}/train.safetensors")  # its background images
+        if p["kind"] == "adversarial_training":
+            out["defended"] = R(f"models/{wc.dataset}/{wc.model}/robust/{p['name']}.safetensors")
         if p["kind"] == "rectifier" and p["rectifier"]["method"] == "dae":
             out["denoiser"] = R(f"models/{wc.dataset}/denoisers/{p['rectifier_name']}.safetensors")
         if p["kind"] == "lan":

@@ -30,21 +30,24 @@ def models(config: dict) -> list[tuple[str, str]]:
 
 def jobs(config: dict) -> list[tuple[str, str, str]]:
     """(dataset, model, defense) of every leaderboard job; every defense is resolved once here, so a bad
-    reference fails before any job runs. A LAN defense runs only on the models with a LAN (``lan_detection.models``);
-    a robust_model defense only beside the models of its own data set."""
+    reference fails before any job runs. A LAN defense runs only on the models with a LAN (``lan_detection.models``)."""
     out = []
     lan_models = set((config.get("lan_detection") or {}).get("models") or [])
     for d, m in models(config):
-        for name, e in config["leaderboard"]["defenses"].items():
-            if e["kind"] == "robust_model" and e.get("model") in config["models"] \
-                    and config["models"][e["model"]]["dataset"] != d:
-                continue  # an MNIST robust model is no CIFAR-10 defense
+        for name in config["leaderboard"]["defenses"]:
             spec = defense_spec(config, d, name)
             uses_lan = spec["kind"] == "lan" or (spec["kind"] == "pipeline" and spec["detector"]["kind"] == "lan")
             if uses_lan and m not in lan_models:
                 continue  # Nguyen et al.'s detector exists only for the models it is trained for (lan_detection.models)
             out.append((d, m, name))
     return out
+
+
+def robust_jobs(config: dict) -> list[tuple[str, str, str]]:
+    """(dataset, ranked model, defense) of every adversarially trained reference (rule train_robust): the ranked
+    model's architecture trained on the defense's ``train`` settings."""
+    return [(d, m, n) for d, m, n in jobs(config)
+            if config["leaderboard"]["defenses"][n]["kind"] == "adversarial_training"]
 
 
 def threat(config: dict, dataset: str) -> dict[str, Any]:
@@ -68,7 +71,7 @@ def defense_spec(config: dict, dataset: str, name: str) -> dict[str, Any]:
         raise ConfigError(f"leaderboard.defenses: no defense {name!r}; defenses: {', '.join(lb['defenses'])}")
     e = lb["defenses"][name]
     kind = e["kind"]
-    reads = {"undefended": set(), "robust_model": {"model"}, "rectifier": {"rectifier"}, "saito": {"explainer", "detector"}, "lan": set(),
+    reads = {"undefended": set(), "adversarial_training": {"train"}, "rectifier": {"rectifier"}, "saito": {"explainer", "detector"}, "lan": set(),
              "pipeline": {"detector", "rectifier"}}[kind]
     extra = set(e) - reads - {"kind", "n", "paper"}
     if extra:
@@ -85,12 +88,8 @@ def defense_spec(config: dict, dataset: str, name: str) -> dict[str, Any]:
                               f"{section}: {', '.join(config[section])}")
         return v
 
-    if kind == "robust_model":
-        m = ref("models", "model")
-        if config["models"][m]["dataset"] != dataset:
-            raise ConfigError(f"leaderboard.defenses.{name}.model: {m!r} is a {config['models'][m]['dataset']} model, "
-                              f"not {dataset}")
-        out["model"] = m
+    if kind == "adversarial_training":
+        out["train"] = dict(e["train"])
     elif kind == "rectifier":
         r = ref("rectifiers", "rectifier")
         out["rectifier"] = {k: v for k, v in for_dataset(config["rectifiers"][r], dataset).items()

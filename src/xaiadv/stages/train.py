@@ -31,8 +31,7 @@ def run(job) -> None:
                 raise ValueError(f"models.{wc.model}: {fin.train} is empty; "
                                  f"this data set needs pretrained weights")
             t = spec["train"]
-            losses = train_classifier(model, x_tr, y_tr, t["epochs"], t["lr"], t["batch_size"], par.seed, device,
-                                      adversarial=t.get("adversarial"))
+            losses = train_classifier(model, x_tr, y_tr, t["epochs"], t["lr"], t["batch_size"], par.seed, device)
         pred = predict(model, x_te, 128, device)
     acc = rate_ci((pred == y_te).numpy(), seed=par.seed)
     print(f"{wc.model}: test accuracy {100 * acc['rate']:.2f}% (n={acc['n']})", file=sys.stderr)
