@@ -307,11 +307,16 @@ def leaderboard_inputs(wc):
 
 
 def leaderboard_modules():
-    """The method modules the leaderboard jobs load by name (PGD, the rectifiers and explainers of its defenses)."""
+    """The modules the leaderboard jobs load by name: the defense kinds' modules, PGD, the rectifiers and
+    explainers of its defenses."""
     lb = config.get("leaderboard") or {}
     rect = sorted({e["rectifier"] for e in (lb.get("defenses") or {}).values() if e["kind"] == "rectifier"})
     expl = sorted({e["explainer"] for e in (lb.get("defenses") or {}).values() if e["kind"] == "saito"})
+    from xaiadv.defenses import KINDS
+
+    kinds = {e["kind"] for e in (lb.get("defenses") or {}).values()}
     return [
+        *sorted({f"defenses.{KINDS[k].split('.')[0]}" for k in kinds | {"undefended"}}),  # loaded by name (defense_class)
         "attacks.pgd",  # the transferred attack (PGD on the undefended model)
         *(methods("rectifiers", rect) if rect else []),
         *(methods("explainers", expl) if expl else []),
