@@ -222,11 +222,12 @@ def test_adversarial_training_and_its_defense_row(tmp_path, mnist_small):
     raw = yaml.safe_load((ROOT / "config.yaml").read_text())
     raw["leaderboard"] = {**LEADERBOARD, "defenses": {
         "undefended": {"kind": "undefended"},
-        "fat": {"kind": "adversarial_training", "train": {"eps": 0.3, "warmup": 0.5, "epochs": 1}}}}
+        "fat": {"kind": "adversarial_training", "train": {"warmup": 0.5, "epochs": 1}}}}
     cfg = xcfg.validate(raw)
     assert lbconf.robust_jobs(cfg) == [("mnist", "mnist_cnn", "fat")]
     train = lbconf.defense_spec(cfg, "mnist", "fat")["train"]
     assert train["steps"] == 1 and train["lr"] == 0.001 and train["batch_size"] == 128  # the schema's defaults
+    assert train["eps"] == 0.3 and train["norm"] == "Linf"  # the threat model's
 
     def split(path, xx, yy):
         codes = (xx * 256).round().clamp(0, 255).to(torch.uint8).numpy()

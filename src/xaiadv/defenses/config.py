@@ -88,8 +88,10 @@ def defense_spec(config: dict, dataset: str, name: str) -> dict[str, Any]:
                               f"{section}: {', '.join(config[section])}")
         return v
 
-    if kind == "adversarial_training":
-        out["train"] = dict(e["train"])
+    if kind == "adversarial_training":  # at the data set's threat model unless the entry says otherwise
+        t = lb["threat_models"][dataset]
+        tr = dict(e["train"])
+        out["train"] = {**tr, "eps": tr.get("eps") or t["eps"], "norm": tr.get("norm") or t["norm"]}
     elif kind == "rectifier":
         r = ref("rectifiers", "rectifier")
         out["rectifier"] = {k: v for k, v in for_dataset(config["rectifiers"][r], dataset).items()
