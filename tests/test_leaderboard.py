@@ -189,3 +189,98 @@ def test_square_runs_against_a_gradient_explainer_detector(mnist_model, digits):
     pipe = defense_class("pipeline")(mnist_model, detector=det, rectifier=defense_class("rectifier")(
         mnist_model, spec={"method": "blur", "kernel": 5, "sigma": 1.0}))
     assert square_attack(pipe, d["x"][:4], d["y"][:4], eps=0.3, norm="Linf", queries=20).shape == d["x"][:4].shape
+
+
+def test_adversarial_training_and_its_defense_row(tmp_path, mnist_small):
+    """Adversarial training's batches stay in the eps ball and in [0, 1] and are not the clean batch (eps grows
+    over the warm-up); the train_robust stage, called as its rule calls it, writes the model and its clean and
+    PGD-40 accuracy; the adversarial_training defense is that model's own prediction."""
+    import json
+
+    import numpy as np
+    import yaml
+
+    from conftest import ROOT
+    from xaiadv import config as xcfg
+    from xaiadv.data.split import Split, save_split
+    from xaiadv.defenses import config as lbconf
+    from xaiadv.models import build
+    from xaiadv.models.adversarial import adversarial_batch
+    from xaiadv.stages import make_job, run_job
+    from xaiadv.stages.leaderboard import build_defense
+
+    x_tr, y_tr, x, y = mnist_small
+    torch.manual_seed(0)
+    net = build("kao_mnist_cnn", None, 10).eval()
+    spec = {"eps": 0.3, "alpha": None, "steps": 1, "norm": "Linf", "warmup": 0.5}
+    xa = adversarial_batch(net, x[:64], y[:64], spec)
+    d = (xa - x[:64]).abs().flatten(1).amax(1)
+    assert bool((d <= 0.3 + 1e-6).all()) and bool((d > 0.2).all()) and 0 <= xa.min() and xa.max() <= 1
+    half = (adversarial_batch(net, x[:64], y[:64], spec, scale=0.5) - x[:64]).abs().max().item()
+    assert 0.1 < half <= 0.15 + 1e-6
+
+    raw = yaml.safe_load((ROOT / "config.yaml").read_text())
+    raw["leaderboard"] = {**LEADERBOARD, "defenses": {
+        "undefended": {"kind": "undefended"},
+        "fat": {"kind": "adversarial_training", "train": {"warmup": 0.5, "epochs": 1}}}}
+    cfg = xcfg.validate(raw)
+    assert lbconf.robust_jobs(cfg) == [("mnist", "mnist_cnn", "fat")]
+    train = lbconf.defense_spec(cfg, "mnist", "fat")["train"]
+    assert train["steps"] == 1 and train["lr"] == 0.001 and train["batch_size"] == 128  # the schema's defaults
+    assert train["eps"] == 0.3 and train["norm"] == "Linf"  # the threat model's
+
+    def split(path, xx, yy):
+        codes = (xx * 256).round().clamp(0, 255).to(torch.uint8).numpy()
+        save_split(path, Split(codes, yy.numpy(), np.arange(len(yy)), [str(c) for c in range(10)], scale=256.0,
+                               source="test"))
+
+    split(tmp_path / "train.safetensors", x_tr[:512], y_tr[:512])
+    split(tmp_path / "test.safetensors", x[:64], y[:64])
+    out = {"model": str(tmp_path / "fat.safetensors"), "metrics": str(tmp_path / "fat.json")}
+    run_job(make_job("train_robust", input={"train": str(tmp_path / "train.safetensors"),
+                                            "test": str(tmp_path / "test.safetensors")}, output=out,
+                     params={"train": train, "arch": "kao_mnist_cnn", "n_eval": 64, "seed": 0, "device": "cpu",
+                             "deterministic": True},
+                     wildcards={"dataset": "mnist", "model": "mnist_cnn", "defense": "fat"}, threads=1,
+                     log=[str(tmp_path / "fat.log")]))
+    m = json.loads((tmp_path / "fat.json").read_text())
+    assert m["test_accuracy"]["n"] == 64 and m["pgd40_accuracy"]["n"] == 64 and len(m["train_loss"]) == 1
+
+    class Job:
+        class input:  # noqa: N801
+            defended = out["model"]
+
+    defense = build_defense({"kind": "adversarial_training", "name": "fat"}, None, "cpu", Job)
+    label, rejected = defense.decide(x[:32])
+    with torch.no_grad():
+        assert torch.equal(label, defense.model(x[:32]).argmax(1)) and not rejected.any()
+    assert defense.name == "fat"
+    raw["leaderboard"]["defenses"]["fat"]["train"]["epoch"] = 3
+    with pytest.raises(xcfg.ConfigError, match="epoch"):
+        xcfg.validate(raw)
+
+
+def test_expected_gradients_surrogate_tracks_the_real_explainer(mnist_model, mnist_small):
+    """Saito & Wang's own explainer (expected gradients) has a differentiable surrogate: averaged over draws it
+    correlates with the real explainer's attribution on real digits, and its gradient in x is finite and not
+    zero (double backpropagation through the softplus copy)."""
+    from xaiadv.defenses.detector import differentiable_attribution, smooth_copy
+    from xaiadv.explainers import explain
+
+    x_tr, _, x, _ = mnist_small
+    x = x[:6]
+    bg = x_tr[:50]
+    with torch.no_grad():
+        target = mnist_model(x).argmax(1)
+    spec = {"method": "expected_gradients", "nsamples": 64, "background_size": 50, "local_smoothing": 0.0}
+    real = explain(mnist_model, x, target, spec, batch_size=6, progress=False, seed=0, background=bg)
+    smooth = smooth_copy(mnist_model)
+    sur = torch.stack([differentiable_attribution(smooth, x, target, spec, {"background": bg}, seed=s).detach()
+                       for s in range(8)]).mean(0)
+    for a, b in zip(real.flatten(1), sur.flatten(1)):
+        assert torch.corrcoef(torch.stack([a, b]))[0, 1] > 0.8
+    xi = x.clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(differentiable_attribution(smooth, xi, target, spec, {"background": bg}).sum(), xi)
+    assert torch.isfinite(g).all() and g.abs().sum() > 0
+    with pytest.raises(ValueError, match="no background"):
+        differentiable_attribution(smooth, x, target, spec)

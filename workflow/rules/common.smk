@@ -288,12 +288,16 @@ def table_items(table):
 
 
 def leaderboard_inputs(wc):
-    """What a leaderboard job reads beyond the model and test split: a DAE rectifier's denoiser, the LAN and its
-    mask classifier (the defense's components, a pipeline's included)."""
+    """What a leaderboard job reads beyond the model and test split: the adversarially trained model, a DAE rectifier's
+    denoiser, the LAN and its mask classifier (the defense's components, a pipeline's included)."""
     spec = lbconf.defense_spec(config, wc.dataset, wc.defense)
     parts = [spec] + ([spec["detector"], spec["rectifier"]] if spec["kind"] == "pipeline" else [])
     out = {}
     for p in parts:
+        if p["kind"] == "saito" and p["explainer"]["method"] == "expected_gradients":
+            out["train"] = R(f"data/{wc.dataset}/train.safetensors")  # its background images
+        if p["kind"] == "adversarial_training":
+            out["defended"] = R(f"models/{wc.dataset}/{wc.model}/robust/{p['name']}.safetensors")
         if p["kind"] == "rectifier" and p["rectifier"]["method"] == "dae":
             out["denoiser"] = R(f"models/{wc.dataset}/denoisers/{p['rectifier_name']}.safetensors")
         if p["kind"] == "lan":
@@ -303,11 +307,16 @@ def leaderboard_inputs(wc):
 
 
 def leaderboard_modules():
-    """The method modules the leaderboard jobs load by name (PGD, the rectifiers and explainers of its defenses)."""
+    """The modules the leaderboard jobs load by name: the defense kinds' modules, PGD, the rectifiers and
+    explainers of its defenses."""
     lb = config.get("leaderboard") or {}
     rect = sorted({e["rectifier"] for e in (lb.get("defenses") or {}).values() if e["kind"] == "rectifier"})
     expl = sorted({e["explainer"] for e in (lb.get("defenses") or {}).values() if e["kind"] == "saito"})
+    from xaiadv.defenses import KINDS
+
+    kinds = {e["kind"] for e in (lb.get("defenses") or {}).values()}
     return [
+        *sorted({f"defenses.{KINDS[k].split('.')[0]}" for k in kinds | {"undefended"}}),  # loaded by name (defense_class)
         "attacks.pgd",  # the transferred attack (PGD on the undefended model)
         *(methods("rectifiers", rect) if rect else []),
         *(methods("explainers", expl) if expl else []),

@@ -54,3 +54,32 @@ rule leaderboard_table:
         rows=[[d, m, n, R(f"leaderboard/{d}/{m}/{n}.json")] for d, m, n in lbconf.jobs(config)],
     script:
         "../scripts/stage.py"
+
+
+# The leaderboard's adversarially trained reference: the ranked model's architecture, trained on adversarial batches.
+rule train_robust:
+    input:
+        train=R("data/{dataset}/train.safetensors"),
+        test=R("data/{dataset}/test.safetensors"),
+        code=code("train_robust", "attacks.pgd"),
+    output:
+        model=R("models/{dataset}/{model}/robust/{defense}.safetensors"),
+        metrics=R("models/{dataset}/{model}/robust/{defense}.json"),
+    log:
+        R("logs/train_robust/{dataset}/{model}/{defense}.log"),
+    conda:
+        "../../envs/torch.yaml"
+    threads: config["threads"]
+    resources:
+        mem_mb=job_resource("train_classifier", "mem_mb"),
+        runtime=job_resource("train_classifier", "runtime"),
+        gpu=job_resource("train_classifier", "gpu"),
+    params:
+        train=lambda wc: canonical(lbconf.defense_spec(config, wc.dataset, wc.defense)["train"]),
+        arch=lambda wc: config["models"][wc.model]["arch"],
+        n_eval=lambda wc: config["leaderboard"]["n"],
+        seed=config["seed"],
+        device=config["device"],
+        deterministic=config["deterministic"],
+    script:
+        "../scripts/stage.py"

@@ -7,7 +7,8 @@ A :class:`~xaiadv.defenses.base.Defense` answers, for a batch ``x`` (N, C, H, W)
   None)``, with BPDA for non-differentiable steps and one EOT draw per ``draw`` index for random ones; a
   detector's ``score`` > 0 means "rejected" (its threshold is already subtracted).
 
-Kinds (``method`` of a ``leaderboard.defenses`` entry): ``undefended``, ``rectifier`` (any Kao et al. rectifier,
+Kinds (``method`` of a ``leaderboard.defenses`` entry): ``undefended``, ``adversarial_training`` (the ranked model's
+architecture adversarially trained, rule train_robust: the field's baseline), ``rectifier`` (any Kao et al. rectifier,
 Heat and Blur included, applied to every input), ``saito`` (Saito & Wang's detector on one explainer's
 features), ``lan`` (Nguyen et al.'s f1(x) != f2(g(x))) and ``pipeline`` (a detector, then a rectifier on what it
 flags: ``endtoend``). A new defense is one module with a class and one entry in :data:`KINDS`.
@@ -16,9 +17,9 @@ flags: ``endtoend``). A new defense is one module with a class and one entry in 
 from __future__ import annotations
 
 # explainers whose attribution has a differentiable surrogate for the adaptive attack on Saito's detector
-SURROGATE_EXPLAINERS = ("input_pixels", "saliency", "integrated_gradients")
+SURROGATE_EXPLAINERS = ("input_pixels", "saliency", "integrated_gradients", "expected_gradients")
 
-KINDS = {"undefended": "undefended.Undefended", "rectifier": "rectifier.RectifierDefense",
+KINDS = {"undefended": "undefended.Undefended", "adversarial_training": "undefended.Undefended", "rectifier": "rectifier.RectifierDefense",
          "saito": "detector.SaitoDetector", "lan": "lan.LANDefense", "pipeline": "pipeline.Pipeline"}
 
 

@@ -43,6 +43,13 @@ def jobs(config: dict) -> list[tuple[str, str, str]]:
     return out
 
 
+def robust_jobs(config: dict) -> list[tuple[str, str, str]]:
+    """(dataset, ranked model, defense) of every adversarially trained reference (rule train_robust): the ranked
+    model's architecture trained on the defense's ``train`` settings."""
+    return [(d, m, n) for d, m, n in jobs(config)
+            if config["leaderboard"]["defenses"][n]["kind"] == "adversarial_training"]
+
+
 def threat(config: dict, dataset: str) -> dict[str, Any]:
     """The threat model of ``dataset`` with its eps curve (default: 0, 1/4, 1/2, 3/4 of the budget, the budget,
     and twice it, capped at 1 for L_inf: the point beyond the budget for the unbounded check)."""
@@ -64,7 +71,7 @@ def defense_spec(config: dict, dataset: str, name: str) -> dict[str, Any]:
         raise ConfigError(f"leaderboard.defenses: no defense {name!r}; defenses: {', '.join(lb['defenses'])}")
     e = lb["defenses"][name]
     kind = e["kind"]
-    reads = {"undefended": set(), "rectifier": {"rectifier"}, "saito": {"explainer", "detector"}, "lan": set(),
+    reads = {"undefended": set(), "adversarial_training": {"train"}, "rectifier": {"rectifier"}, "saito": {"explainer", "detector"}, "lan": set(),
              "pipeline": {"detector", "rectifier"}}[kind]
     extra = set(e) - reads - {"kind", "n", "paper"}
     if extra:
@@ -81,7 +88,11 @@ def defense_spec(config: dict, dataset: str, name: str) -> dict[str, Any]:
                               f"{section}: {', '.join(config[section])}")
         return v
 
-    if kind == "rectifier":
+    if kind == "adversarial_training":  # at the data set's threat model unless the entry says otherwise
+        t = lb["threat_models"][dataset]
+        tr = dict(e["train"])
+        out["train"] = {**tr, "eps": tr.get("eps") or t["eps"], "norm": tr.get("norm") or t["norm"]}
+    elif kind == "rectifier":
         r = ref("rectifiers", "rectifier")
         out["rectifier"] = {k: v for k, v in for_dataset(config["rectifiers"][r], dataset).items()
                             if k not in ("stages", "datasets")}

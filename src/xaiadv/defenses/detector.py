@@ -9,7 +9,9 @@ classifier's logits and the detector's logit minus its threshold, both different
   constant, so its own second derivative is zero and would mask the gradient. Explainers with such a surrogate:
   :data:`SURROGATE_EXPLAINERS` (others are refused with a ``ValueError``);
 - a random forest replaced by the logistic regression fitted on the same features and calibrated the same way
-  (its own threshold at the same FPR); the real forest still judges every example.
+  (its own threshold at the same FPR); the real forest still judges every example;
+- a random explainer (expected gradients: background images and interpolation points) averaged by EOT, a new
+  draw of :data:`EG_SURROGATE_SAMPLES` samples per image each time.
 """
 
 from __future__ import annotations
@@ -39,10 +41,32 @@ def smooth_copy(model: nn.Module, beta: float = SOFTPLUS_BETA) -> nn.Module:
     return m
 
 
-def differentiable_attribution(smooth: nn.Module, x: torch.Tensor, target: torch.Tensor, spec: dict) -> torch.Tensor:
+EG_SURROGATE_SAMPLES = 8  # expected-gradients samples per EOT draw of the surrogate (the real explainer: nsamples)
+
+
+def differentiable_attribution(smooth: nn.Module, x: torch.Tensor, target: torch.Tensor, spec: dict,
+                               context: dict | None = None, seed: int = 0) -> torch.Tensor:
     """The attribution ``spec`` of ``x`` (N, C, H, W) for classes ``target`` (N,) as a differentiable function of
-    ``x`` (create_graph), on the softplus model ``smooth``. Raises ``ValueError`` for an explainer without one."""
+    ``x`` (create_graph), on the softplus model ``smooth``. ``context``: the run's objects (``background`` for
+    expected gradients); ``seed``: the draw of a random explainer (expected gradients: its background images and
+    interpolation points, :data:`EG_SURROGATE_SAMPLES` of them per image). Raises ``ValueError`` for an explainer
+    without a surrogate or expected gradients without a background."""
     method = spec["method"]
+    if method == "expected_gradients":  # Erion et al. 2021 at the pixels, as xaiadv.explainers.expected_gradients
+        bg = (context or {}).get("background")
+        if bg is None or not len(bg):
+            raise ValueError("expected_gradients surrogate: no background images (context['background'])")
+        k = min(int(spec.get("nsamples", EG_SURROGATE_SAMPLES)), EG_SURROGATE_SAMPLES)
+        g = torch.Generator().manual_seed(int(seed))
+        b = len(x)
+        rind = torch.randint(len(bg), (b, k), generator=g)
+        t = torch.rand(b, k, generator=g).to(x).view(b, k, *([1] * (x.dim() - 1)))
+        x = x if x.requires_grad else x.clone().requires_grad_(True)
+        bgs = bg.to(x)[rind]  # (N, k, C, H, W)
+        pts = (bgs + t * (x[:, None] - bgs)).reshape(b * k, *x.shape[1:])
+        out = smooth(pts).gather(1, target.repeat_interleave(k)[:, None]).sum()
+        (grad,) = torch.autograd.grad(out, pts, create_graph=True)
+        return (grad.view(b, k, *x.shape[1:]) * (x[:, None] - bgs)).mean(1)
     if method == "input_pixels":
         return x
     if method == "saliency":
@@ -130,7 +154,7 @@ class SaitoDetector(Defense):
             self._smooth = smooth_copy(self.model)
         logits = self.model(x)
         target = logits.argmax(1).detach()
-        a = differentiable_attribution(self._smooth, x, target, self.espec)
+        a = differentiable_attribution(self._smooth, x, target, self.espec, self.context, seed=1_000_003 * (draw + 1))
         f = a.flatten(1)
         if self.feat == "sorted":
             f = f.sort(dim=1).values

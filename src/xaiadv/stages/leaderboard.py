@@ -20,6 +20,15 @@ def build_defense(spec: dict, model, device, job, x_fit=None, x_fit_adv=None, x_
     kind = spec["kind"]
     if kind == "undefended":
         return defense_class("undefended")(model, device)
+    if kind == "adversarial_training":  # the robust reference instead of the model (PGD still transfers from the
+        from ..models import load_model  # ranked, undefended model)
+
+        robust = load_model(job.input.defended, device)
+        for p in robust.parameters():
+            p.requires_grad_(False)
+        d = defense_class("adversarial_training")(robust, device)
+        d.name = spec["name"]
+        return d
     if kind == "rectifier":
         extra = {}
         if spec["rectifier"]["method"] == "dae":
@@ -30,8 +39,14 @@ def build_defense(spec: dict, model, device, job, x_fit=None, x_fit_adv=None, x_
             extra["path_batch"] = job.params.batch["igos_path"]
         return defense_class("rectifier")(model, device, spec=spec["rectifier"], extra=extra, name=spec["name"])
     if kind == "saito":
+        context = {}
+        if spec["explainer"]["method"] == "expected_gradients":  # the explain stage's background, drawn the same way
+            from .explain import background
+
+            context["background"] = background(job.input.train, job.input.test, spec["explainer"]["background_size"],
+                                               job.params.seed).to(device)
         d = defense_class("saito")(model, device, explainer=spec["explainer"], detector=spec["detector"], fpr=spec["fpr"],
-                                   name=spec["name"], seed=job.params.seed)
+                                   name=spec["name"], seed=job.params.seed, context=context)
         return d.fit(x_fit, x_fit_adv, x_calib)
     if kind == "lan":
         from ..explainers.lan import load_lan

