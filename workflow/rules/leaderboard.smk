@@ -57,6 +57,7 @@ rule leaderboard_table:
 
 
 # The leaderboard's adversarially trained reference: the ranked model's architecture, trained on adversarial batches.
+# Classifier training: it asks for train_classifier's resources (resources.rules.train_classifier governs both).
 rule train_robust:
     input:
         train=R("data/{dataset}/train.safetensors"),
