@@ -29,6 +29,40 @@ def job_times(logs: Path) -> dict[str, tuple[int, float]]:
     return out
 
 
+def _pct(v) -> str:
+    return "—" if v != v else f"{100 * v:.0f}"  # NaN -> dash
+
+
+def generated_summary(tables: Path) -> list[str]:
+    """Markdown lines computed from the run's own CSVs (never typed): paper-vs-ours per table (summary.csv), the
+    claims ledger's verdict counts (claims.csv) and the leaderboard's rows (leaderboard.csv), where present."""
+    import pandas as pd
+
+    out = ["", "## Paper vs ours, per table (from [`tables/summary.csv`](tables/summary.csv))", "",
+           "| table | cells with a paper number | paper number inside our 95% CI | median ours − paper (points) |",
+           "| --- | --- | --- | --- |"]
+    s = pd.read_csv(tables / "summary.csv")
+    for r in s.itertuples():
+        med = "" if r.median_diff_points != r.median_diff_points else f"{r.median_diff_points:+.1f}"
+        out.append(f"| [{r.table}](tables/{r.table}.md) | {r.with_paper_number} | {r.paper_inside_our_ci} | {med} |")
+    out.append(f"| all | {s.with_paper_number.sum()} | {s.paper_inside_our_ci.sum()} | |")
+    if (tables / "claims.csv").exists():
+        c = pd.read_csv(tables / "claims.csv")
+        out += ["", "## Claims ledger verdicts (from [`tables/claims.csv`](tables/claims.csv); the claims: "
+                "[`CLAIMS.md`](CLAIMS.md))", "", "| verdict | claims |", "| --- | --- |"]
+        out += [f"| {v} | {n} |" for v, n in c.verdict.value_counts().items()]
+    if (tables / "leaderboard.csv").exists():
+        lb = pd.read_csv(tables / "leaderboard.csv")
+        out += ["", "## Leaderboard (from [`tables/leaderboard.csv`](tables/leaderboard.csv); the table: "
+                "[`tables/leaderboard.md`](tables/leaderboard.md))", "",
+                "| data | defense | n | clean % | transferred % | adaptive % | worst case % | unreliable |",
+                "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+        for r in lb.itertuples():
+            out.append(f"| {r.dataset} {r.norm} {r.eps:g} | {r.defense} | {r.n} | {_pct(r.clean)} | {_pct(r.transfer)} | "
+                       f"{_pct(r.adaptive)} | {_pct(r.worst)} | {'' if r.unreliable != r.unreliable else r.unreliable} |")
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("results", type=Path, help="the run's results_dir")
@@ -65,6 +99,7 @@ def main() -> None:
              "- claims ledger: [CLAIMS.md](CLAIMS.md)",
              "- tables: " + ", ".join(f"[{f.stem}](tables/{f.name})" for f in tables),
              "- figures: " + ", ".join(f"[{f.stem}](figures/{f.name})" for f in figures)]
+    lines += generated_summary(a.results / "tables")
     lines += ["", "Job time per rule (the `TIMING` line of every job's log; two jobs ran at once):", "",
               "| rule | jobs | job time (s) | share |", "| --- | --- | --- | --- |"]
     per_rule = job_times(a.results / "logs")
