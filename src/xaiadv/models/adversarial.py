@@ -4,8 +4,10 @@ with step alpha = 1.25 eps, one step per batch; with more steps, Madry et al. (2
 is ``xaiadv.attacks.pgd`` (torchattacks' PGD / PGDL2), not our own.
 
 Our addition (marked in the config): eps and alpha grow linearly from 0 over the first ``warmup`` fraction of the
-batches, a curriculum against the catastrophic overfitting of FGSM training (measured on the Kao MNIST CNN, one
-epoch at eps 0.3 without it: 96% clean, 0% under PGD-40; with a warm-up over half of it: 97%, 34%).
+batches, a curriculum against the catastrophic overfitting of FGSM training. Measured on the Kao MNIST CNN at eps
+0.3 (500 test digits, PGD-40 with a random start): fast FGSM training for one epoch without the warm-up 96% clean,
+0% robust; with it over half the epoch 97%, 34%; two epochs, warm-up over a quarter, 98.6%, 33%; PGD training
+with 3 steps of 0.1 for one epoch (the default), 97.6%, 70%.
 """
 
 from __future__ import annotations
