@@ -246,8 +246,10 @@ def test_paper_config_dry_run_builds_the_full_dag(tmp_path):
     # Saito's 3 attacks in 2 forms (paper BIM, released one-step) x 6 models x 8 explainers (LRP included), + the
     # LAN's masks of the MNIST CNN
     assert counts["detect"] == str(6 * 6 * 8 + 6)
-    # the leaderboard: 18 defenses on the MNIST CNN, 17 on the CIFAR-10 CNN (no LAN trained for it), one table
-    assert counts["leaderboard"] == str(18 + 17) and counts["leaderboard_table"] == "1"
+    # the leaderboard: 21 defenses on the MNIST CNN, 20 on the CIFAR-10 CNN (no LAN trained for it), one table;
+    # an adversarially trained reference per ranked model
+    assert counts["leaderboard"] == str(21 + 20) and counts["leaderboard_table"] == "1"
+    assert counts["train_robust"] == "2"
 
 
 def test_each_rule_env_holds_what_its_jobs_imported(project):

@@ -19,13 +19,14 @@ from tqdm import tqdm
 
 def adversarial_batch(model: nn.Module, x: torch.Tensor, y: torch.Tensor, spec: dict, scale: float = 1.0) -> torch.Tensor:
     """The training batch: PGD from a uniformly random start in the ``spec["norm"]`` ball ("Linf" or "L2") of
-    radius ``scale * spec["eps"]``, ``spec["steps"]`` steps of ``scale * spec["alpha"]`` (None: 1.25 eps).
+    radius ``scale * spec["eps"]``, ``spec["steps"]`` steps of ``spec["alpha"]`` times that radius (alpha a
+    fraction of eps, as ``leaderboard.attack.alpha``; None: 1.25, Wong et al.'s fast FGSM training).
     ``x`` (N, C, H, W) float32 in [0, 1], ``y`` (N,) int64; returns the same shape in [0, 1], detached. The model
     is in eval mode during the attack (torchattacks' default) and left in eval mode."""
     from ..attacks.pgd import attack
 
     eps = spec["eps"] * scale
-    alpha = (spec.get("alpha") or 1.25 * spec["eps"]) * scale
+    alpha = (spec.get("alpha") or 1.25) * eps
     return attack(model, x, y, eps=eps, alpha=alpha, steps=spec.get("steps", 1), norm=spec.get("norm", "Linf"),
                   random_start=True).detach()
 
