@@ -314,9 +314,10 @@ def leaderboard_modules():
     expl = sorted({e["explainer"] for e in (lb.get("defenses") or {}).values() if e["kind"] == "saito"})
     from xaiadv.defenses import KINDS
 
-    kinds = {e["kind"] for e in (lb.get("defenses") or {}).values()}
+    kinds = {e["kind"] for e in (lb.get("defenses") or {}).values()} | {"undefended"}
+    by_name = {f"defenses.{KINDS[k].split('.')[0]}" for k in kinds}  # defense_class imports them by name
     return [
-        *sorted({f"defenses.{KINDS[k].split('.')[0]}" for k in kinds | {"undefended"}}),  # loaded by name (defense_class)
+        *sorted(by_name),
         "attacks.pgd",  # the transferred attack (PGD on the undefended model)
         *(methods("rectifiers", rect) if rect else []),
         *(methods("explainers", expl) if expl else []),
