@@ -532,7 +532,10 @@ def test_leaderboard_is_built_for_every_defense(project):
     df = pd.read_csv(d / "results/tables/leaderboard.csv")
     assert set(df.defense) == set(lb["defenses"])
     assert list(df.worst) == sorted(df.worst, reverse=True)
-    assert set(df[df.defense != "saito_then_blur"].n) == {lb["n"]} and set(df[df.defense == "saito_then_blur"].n) == {8}
+    small = {"saito_then_blur", "saito_eg"}  # n: 8 in tiny.yaml
+    assert set(df[~df.defense.isin(small)].n) == {lb["n"]} and set(df[df.defense.isin(small)].n) == {8}
+    m = json.loads((d / "results/models/mnist/mnist_cnn/robust/adv_trained.json").read_text())
+    assert m["train"]["eps"] == 0.3 and m["test_accuracy"]["n"] == lb["n"]  # the threat model's eps
     rows = json.loads((d / "results/tables/leaderboard.json").read_text())
     assert {r["name"] for r in rows} == set(lb["defenses"]) and all(r["threat_model"] == "Linf" for r in rows)
     assert (d / "results/figures/leaderboard.png").stat().st_size > 10_000

@@ -103,6 +103,9 @@ def defense_spec(config: dict, dataset: str, name: str) -> dict[str, Any]:
         if method not in SURROGATE_EXPLAINERS:
             raise ConfigError(f"leaderboard.defenses.{name}.explainer: {ex!r} ({method}) has no differentiable "
                               f"surrogate for the adaptive attack; allowed methods: {', '.join(SURROGATE_EXPLAINERS)}")
+        if method == "expected_gradients" and config["explainers"][ex].get("layer"):
+            raise ConfigError(f"leaderboard.defenses.{name}.explainer: {ex!r} explains at a layer; the surrogate "
+                              f"attributes to the pixels (an expected_gradients entry without layer)")
         out["explainer"] = {k: v for k, v in config["explainers"][ex].items() if k not in ("stages", "datasets")}
         out["detector"] = dict(config["detectors"][det])
         out["fpr"] = lb["fpr"]
