@@ -29,14 +29,12 @@ def job_times(logs: Path) -> dict[str, tuple[int, float]]:
     return out
 
 
-def _pct(v) -> str:
-    return "—" if v != v else f"{100 * v:.0f}"  # NaN -> dash
-
-
 def generated_summary(tables: Path) -> list[str]:
     """Markdown lines computed from the run's own CSVs (never typed): paper-vs-ours per table (summary.csv), the
     claims ledger's verdict counts (claims.csv) and the leaderboard's rows (leaderboard.csv), where present."""
     import pandas as pd
+
+    from xaiadv.tables.render import fmt_pct
 
     out = ["", "## Paper vs ours, per table (from [`tables/summary.csv`](tables/summary.csv))", "",
            "| table | cells with a paper number | paper number inside our 95% CI | median ours − paper (points) |",
@@ -55,11 +53,13 @@ def generated_summary(tables: Path) -> list[str]:
         lb = pd.read_csv(tables / "leaderboard.csv")
         out += ["", "## Leaderboard (from [`tables/leaderboard.csv`](tables/leaderboard.csv); the table: "
                 "[`tables/leaderboard.md`](tables/leaderboard.md))", "",
-                "| data | defense | n | clean % | transferred % | adaptive % | worst case % | unreliable |",
+                "| data | defense | n | clean % [95% CI] | transferred % | adaptive % | worst case % | unreliable |",
                 "| --- | --- | --- | --- | --- | --- | --- | --- |"]
         for r in lb.itertuples():
-            out.append(f"| {r.dataset} {r.norm} {r.eps:g} | {r.defense} | {r.n} | {_pct(r.clean)} | {_pct(r.transfer)} | "
-                       f"{_pct(r.adaptive)} | {_pct(r.worst)} | {'' if r.unreliable != r.unreliable else r.unreliable} |")
+            rates = [fmt_pct(*(getattr(r, f"{c}{x}") for x in ("", "_lo", "_hi", "_n")))
+                     for c in ("clean", "transfer", "adaptive", "worst")]
+            out.append(f"| {r.dataset} {r.norm} {r.eps:g} | {r.defense} | {r.n} | {' | '.join(rates)} | "
+                       f"{'' if r.unreliable != r.unreliable else r.unreliable} |")
     return out
 
 

@@ -43,13 +43,6 @@ def jobs(config: dict) -> list[tuple[str, str, str]]:
     return out
 
 
-def robust_jobs(config: dict) -> list[tuple[str, str, str]]:
-    """(dataset, ranked model, defense) of every adversarially trained reference (rule train_robust): the ranked
-    model's architecture trained on the defense's ``train`` settings."""
-    return [(d, m, n) for d, m, n in jobs(config)
-            if config["leaderboard"]["defenses"][n]["kind"] == "adversarial_training"]
-
-
 def threat(config: dict, dataset: str) -> dict[str, Any]:
     """The threat model of ``dataset`` with its eps curve (default: 0, 1/4, 1/2, 3/4 of the budget, the budget,
     and twice it, capped at 1 for L_inf: the point beyond the budget for the unbounded check)."""

@@ -12,8 +12,9 @@ class Undefended(Defense):
 
     name = "undefended"
 
-    def __init__(self, model, device="cpu", **_):
+    def __init__(self, model, device="cpu", name: str | None = None, **_):
         super().__init__(model, device)
+        self.name = name or self.name
 
     @torch.no_grad()
     def _decide(self, x, seed):

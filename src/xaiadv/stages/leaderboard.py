@@ -26,9 +26,7 @@ def build_defense(spec: dict, model, device, job, x_fit=None, x_fit_adv=None, x_
         robust = load_model(job.input.defended, device)
         for p in robust.parameters():
             p.requires_grad_(False)
-        d = defense_class("adversarial_training")(robust, device)
-        d.name = spec["name"]
-        return d
+        return defense_class("adversarial_training")(robust, device, name=spec["name"])
     if kind == "rectifier":
         extra = {}
         if spec["rectifier"]["method"] == "dae":
