@@ -24,9 +24,11 @@ def digits(mnist_small, mnist_model):
             "calib": x[300:500]}
 
 
-def _detector(model, d, explainer="input_pixels", det="logistic_regression"):
-    spec = {"method": det, "features": "flat", **({"C": 1.0, "max_iter": 1000} if det == "logistic_regression" else {})}
-    return defense_class("saito")(model, explainer={"method": explainer}, detector=spec).fit(d["fit"], d["fit_adv"], d["calib"])
+def _detector(model, d, explainer="input_pixels", det="logistic_regression", **kw):
+    spec = {"method": det, "features": "flat",
+            **({"C": 1.0, "max_iter": 1000} if det == "logistic_regression" else {"n_estimators": 100})}
+    return defense_class("saito")(model, explainer={"method": explainer}, detector=spec, **kw).fit(d["fit"], d["fit_adv"],
+                                                                                                d["calib"])
 
 
 def _robust(defense, x, y):
@@ -34,7 +36,7 @@ def _robust(defense, x, y):
     return correct(label, rejected, y, adversarial=True).float().mean().item()
 
 
-@pytest.mark.parametrize("kind", ["blur", "saito_pixels", "pipeline"])
+@pytest.mark.parametrize("kind", ["blur", "saito_pixels", "saito_pixels_forest", "pipeline"])
 def test_adaptive_attack_beats_the_transferred_one(kind, mnist_model, digits):
     """Each adaptive attack brings its defense's robust accuracy strictly below the transferred PGD's, judged by
     the real defense, and every example it reports as a success is one the real defense gets wrong."""
@@ -43,6 +45,7 @@ def test_adaptive_attack_beats_the_transferred_one(kind, mnist_model, digits):
     defense = {"blur": lambda: rect({"method": "blur", "kernel": 5, "sigma": 1.0}),
                "random_deletion": lambda: rect({"method": "random_deletion", "percentage": 0.1, "repeats": 5}),
                "saito_pixels": lambda: _detector(mnist_model, d),
+               "saito_pixels_forest": lambda: _detector(mnist_model, d, det="random_forest"),
                "pipeline": lambda: defense_class("pipeline")(mnist_model, detector=_detector(mnist_model, d),
                                                              rectifier=rect({"method": "blur", "kernel": 5, "sigma": 1.0}))}[kind]()
     transferred = _robust(defense, d["x_transfer"], d["y"])
@@ -66,6 +69,30 @@ def test_random_defense_judged_the_same_way_by_the_attack_and_after(mnist_model,
     assert torch.equal(first[0], again[0])
     wrong = ~correct(*first, d["y"], adversarial=True)
     assert out["success"].any() and (wrong == out["success"]).all()
+
+
+def test_smoothed_forest_is_the_forest_and_breaks_it_where_a_stand_in_does_not(mnist_model, digits):
+    """Saito's detector with a random forest on raw pixels (real digits): the smoothed forest the attacker
+    differentiates decides as the deployed forest on >= 95% of its fit rows and has a finite, non-zero gradient;
+    PGD through it leaves fewer digits defended than PGD through the logistic-regression stand-in fitted on the
+    same rows, and at most half of the digits the transferred attack leaves defended."""
+    d = digits
+    det = _detector(mnist_model, d, det="random_forest")
+    assert det.soft is not None and det.soft.agreement >= 0.95
+    f = d["x"].flatten(1).clone().requires_grad_(True)
+    p = det.soft.proba(f)
+    (g,) = torch.autograd.grad(p.sum(), f)
+    assert p.shape == (32,) and torch.isfinite(g).all() and g.abs().sum() > 0
+    hard = torch.from_numpy(det.clf.predict_proba(d["x"].flatten(1).numpy())[:, 1] > 0.5)
+    assert ((p > 0.5) == hard).float().mean() >= 0.9
+    stand_in = _detector(mnist_model, d, det="random_forest", surrogate="logreg")
+    assert stand_in.threshold == det.threshold  # the same forest, the same threshold: only the attacker differs
+    kw = {"eps": 0.3, "alpha": 0.03, "steps": 20}
+    smooth = _robust(det, attack_defense(det, d["x"], d["y"], **kw)["x_adv"], d["y"])
+    logreg = _robust(det, attack_defense(stand_in, d["x"], d["y"], **kw)["x_adv"], d["y"])
+    assert smooth < logreg and smooth <= 0.5 * _robust(det, d["x_transfer"], d["y"]), (smooth, logreg)
+    with pytest.raises(ValueError, match="surrogate"):
+        _detector(mnist_model, d, det="random_forest", surrogate="mlp")
 
 
 class Quantiser(Defense):

@@ -40,6 +40,10 @@ class Defense:
         """A detector's real score (N,) on CPU, higher = more adversarial (for AUROC); None for non-detectors."""
         return None
 
+    def surrogate_info(self) -> dict | None:
+        """What the attacker's surrogate is, where it was fitted to the defense (JSON-able), for the row; else None."""
+        return None
+
     def surrogate(self, x: torch.Tensor, draw: int = 0) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Differentiable stand-in of the defense for an attacker: ``(logits (N, K), score (N,) or None)``."""
         raise NotImplementedError

@@ -8,8 +8,12 @@ classifier's logits and the detector's logit minus its threshold, both different
   softplus (beta :data:`SOFTPLUS_BETA`; Dombrowski et al. 2019): a ReLU network's input gradient is piecewise
   constant, so its own second derivative is zero and would mask the gradient. Explainers with such a surrogate:
   :data:`SURROGATE_EXPLAINERS` (others are refused with a ``ValueError``);
-- a random forest replaced by the logistic regression fitted on the same features and calibrated the same way
-  (its own threshold at the same FPR); the real forest still judges every example;
+- a random forest (piecewise constant: no gradient) smoothed, the deployed forest itself with every split
+  1[f <= t] replaced by a sigmoid (:class:`xaiadv.defenses.soft_forest.SoftForest`; its temperature the smoothest
+  whose decisions agree with the forest's on 95% of the fit rows): score logit(p) minus the threshold's logit. The
+  real forest still judges every example. ``surrogate="logreg"`` keeps the earlier stand-in, a logistic
+  regression fitted on the same rows and labels with its own threshold at the same FPR (measured on the
+  leaderboard: it does not carry over to the forest);
 - a random explainer (expected gradients: background images and interpolation points) averaged by EOT, a new
   draw of :data:`EG_SURROGATE_SAMPLES` samples per image each time.
 """
@@ -95,9 +99,11 @@ class SaitoDetector(Defense):
     detector = True
 
     def __init__(self, model, device="cpu", *, explainer: dict, detector: dict, fpr: float = 0.05, name: str | None = None,
-                 context: dict | None = None, seed: int = 0, **_):
+                 context: dict | None = None, seed: int = 0, surrogate: str = "smooth", **_):
         super().__init__(model, device)
-        self.espec, self.dspec, self.fpr, self.seed = explainer, dict(detector), fpr, seed
+        if surrogate not in ("smooth", "logreg"):
+            raise ValueError(f"Saito detector surrogate {surrogate!r}; allowed: smooth, logreg")
+        self.espec, self.dspec, self.fpr, self.seed, self.surrogate_kind = explainer, dict(detector), fpr, seed, surrogate
         self.feat = self.dspec.pop("features", "flat")
         self.context = context or {}
         self.name = name or f"saito_{explainer['method']}_{detector['method']}"
@@ -130,6 +136,13 @@ class SaitoDetector(Defense):
         else:
             self.lr = build_detector({"method": "logistic_regression", "C": 1.0, "max_iter": 1000}, self.seed).fit(X, Y)
             self.lr_threshold = float(np.quantile(self.lr.predict_proba(fcal)[:, 1], 1 - self.fpr))
+        self.soft = None
+        if self.dspec["method"] == "random_forest" and self.surrogate_kind == "smooth":
+            from .soft_forest import SoftForest
+
+            self.soft = SoftForest(self.clf).calibrate(X, self.clf)
+            t = min(max(self.threshold, 1e-6), 1 - 1e-6)
+            self._soft_b = float(np.log(t / (1 - t)))
         scaler, lr = self.lr.named_steps["standardscaler"], self.lr.named_steps["logisticregression"]
         w = lr.coef_[0] / scaler.scale_
         b = lr.intercept_[0] - float((scaler.mean_ / scaler.scale_) @ lr.coef_[0])
@@ -149,6 +162,11 @@ class SaitoDetector(Defense):
         return label, torch.from_numpy(s > self.threshold).to(x.device)
 
     # ------------------------------------------------------------------ attacker's surrogate
+    def surrogate_info(self):
+        if self.soft is not None:
+            return {"detector": "smoothed forest", "tau": self.soft.tau, "agreement_on_fit_rows": self.soft.agreement}
+        return {"detector": "logistic regression" + ("" if self.clf is self.lr else " stand-in (fitted on the same rows)")}
+
     def surrogate(self, x, draw=0):
         if self._smooth is None:
             self._smooth = smooth_copy(self.model)
@@ -158,4 +176,7 @@ class SaitoDetector(Defense):
         f = a.flatten(1)
         if self.feat == "sorted":
             f = f.sort(dim=1).values
+        if self.soft is not None:
+            p = self.soft.proba(f).clamp(1e-6, 1 - 1e-6)
+            return logits, (p / (1 - p)).log() - self._soft_b
         return logits, f @ self._w + self._b

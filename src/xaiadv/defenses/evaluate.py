@@ -94,7 +94,8 @@ def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict,
     res = {"defense": defense.name, "detector": defense.detector, "random": defense.random, "threat": threat,
            "n": len(x), "clean_accuracy": r(ok_clean), "fpr": r(rc) if defense.detector else None,
            "robust_transfer": r(ok_transfer), "robust_adaptive": r(ok_adaptive), "robust_worst": r(worst),
-           "ms_per_image": ms, "attack_seconds": attack_s, "queries": adv["queries"], "attack": attack}
+           "ms_per_image": ms, "attack_seconds": attack_s, "queries": adv["queries"], "attack": attack,
+           "surrogate": defense.surrogate_info()}
     if defense.detector:
         sc = defense.score(x)
         res["auroc_transfer"] = _auroc(sc, defense.score(x_transfer))

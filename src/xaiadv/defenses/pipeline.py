@@ -31,5 +31,8 @@ class Pipeline(Defense):
             label[flagged] = rl
         return label, torch.zeros(len(x), dtype=torch.bool, device=x.device)
 
+    def surrogate_info(self):
+        return self.det.surrogate_info()
+
     def surrogate(self, x, draw=0):
         return self.det.surrogate(x, draw)
