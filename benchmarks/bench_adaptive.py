@@ -52,6 +52,9 @@ def defenses(model, x_fit, x_fit_adv, x_calib):
         d = saito(model, explainer=spec("explainers", {"method": ex, **extra}), context=context,
                   detector={"method": "logistic_regression", "features": "flat", "C": 1.0, "max_iter": 200}, fpr=0.05)
         out.append((f"Saito {ex} LR", d.fit(x_fit, x_fit_adv, x_calib)))
+    forest = saito(model, explainer=spec("explainers", {"method": "input_pixels"}), fpr=0.05,
+                   detector={"method": "random_forest", "features": "flat", "n_estimators": 100})  # the default's forest
+    out.append(("Saito pixels forest (smoothed)", forest.fit(x_fit, x_fit_adv, x_calib)))
     return out
 
 
