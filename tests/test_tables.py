@@ -156,3 +156,20 @@ def test_small_n_legend_only_beside_marked_cells():
     assert applicable_notes(notes, "| 50.0 [10.0, 90.0] (small n=4) |") == notes
     added = applicable_notes(["Rates on images."], "| 50.0 [10.0, 90.0] (small n=4) |")
     assert len(added) == 2 and added[1].startswith("(small n=k)")
+
+
+def test_collapsed_intervals_are_never_printed_as_a_point():
+    """Where every bootstrap resample gives the same value, a table prints the exact bound at 0 / 1 (a rate, a
+    [0, 1] mean such as NDCG, an AUROC at perfect separation) and says so elsewhere — never ``[x, x]``."""
+    from xaiadv.tables.render import NO_SPREAD, fmt_auroc, fmt_mean, fmt_pct
+
+    assert fmt_pct(1.0, 1.0, 1.0, 52) == "100.0 [93.2, 100.0]"  # (0.025)^(1/52) = 0.9315
+    assert fmt_pct(0.0, 0.0, 0.0, 52) == "0.0 [0.0, 6.8]"
+    half = fmt_pct(0.5, 0.5, 0.5, 56)
+    assert "[50.0, 50.0]" not in half and NO_SPREAD in half
+    assert fmt_mean(1.0, 1.0, 1.0, 3, n=150, bounded=True) == "1.000 [0.976, 1.000]"
+    assert NO_SPREAD in fmt_mean(2.0, 2.0, 2.0, 2)  # a rank: not bounded in [0, 1], no exact bound to give
+    auc = fmt_auroc(1.0, 1.0, 1.0, 150, 150)
+    lo = float(auc.split("[")[1].split(",")[0])
+    assert 0.93 < lo < 0.95 and auc.endswith("1.000]")  # (0.0125)^(1/150) squared = 0.943
+    assert fmt_auroc(0.91, 0.86, 0.95, 150, 150) == "0.910 [0.860, 0.950]"

@@ -77,8 +77,8 @@ def table(files: dict, csv_path, md_path, k: int = 5) -> pd.DataFrame:
         for g, label in zip(GROUPS, ("Adv", "Cleaned", "Control")):
             cols[f"{label} top-1 %"] = [fmt_pct(getattr(r, f"{g}_top1"), getattr(r, f"{g}_top1_lo"),
                                                 getattr(r, f"{g}_top1_hi"), r.n) for r in df.itertuples()]
-            cols[f"{label} NDCG@1"] = [fmt_mean_cols(r, f"{g}_ndcg1", 3) for r in df.itertuples()]
-            cols[f"{label} NDCG@{k}"] = [fmt_mean_cols(r, f"{g}_ndcg{k}", 3) for r in df.itertuples()]
+            cols[f"{label} NDCG@1"] = [fmt_mean_cols(r, f"{g}_ndcg1", 3, r.n, bounded=True) for r in df.itertuples()]
+            cols[f"{label} NDCG@{k}"] = [fmt_mean_cols(r, f"{g}_ndcg{k}", 3, r.n, bounded=True) for r in df.itertuples()]
         cols["paper Adv top-1 %"] = [_fmt_paper(r, "paper_adv_top1") for r in df.itertuples()]
         cols["paper Adv NDCG@1"] = [_fmt_paper(r, "paper_adv_ndcg1", pct=False) for r in df.itertuples()]
         cols["perturbation MSE"] = [f"{v:.1e}" for v in df.mse]

@@ -16,30 +16,79 @@ def _num(v) -> bool:
     return v is not None and v == v
 
 
+ALPHA = 0.05  # every interval printed is a 95% one
+NO_SPREAD = "no spread: every bootstrap resample gives this value"
+
+
+def exact_edge(n: int, alpha: float = ALPHA) -> float:
+    """(alpha / 2)^(1/n): the exact (Clopper-Pearson) bound for a mean of ``n`` items in [0, 1] that all sit at one
+    end (all 1: the mean is >= this with 1 - alpha / 2 confidence; all 0: <= 1 minus it). Valid for any [0, 1]
+    item, not only 0/1 ones: P(X = 1) <= E[X] (Markov), so P(all n items = 1) <= mean^n."""
+    return (alpha / 2) ** (1 / n)
+
+
+def interval(value, lo, hi, n: int | None = None, bounded: bool = True) -> tuple[float, float] | None:
+    """The interval to print for ``value`` in [0, 1] (when ``bounded``) with bootstrap bounds ``lo``, ``hi`` over
+    ``n`` items: as given, unless the bootstrap collapsed (lo == hi) — then the exact bound where the value sits
+    at 0 or 1 and n is known (:func:`exact_edge`), else None (nothing honest to print: the caller says so)."""
+    if not (_num(lo) and _num(hi)):
+        return None
+    if lo != hi:
+        return lo, hi
+    if bounded and _num(n) and int(n) > 0 and value in (0, 1):
+        e = exact_edge(int(n))
+        return (e, 1.0) if value == 1 else (0.0, 1.0 - e)
+    return None
+
+
 def fmt_pct(rate: float | None, lo: float | None = None, hi: float | None = None, n: int | None = None) -> str:
     """``"97.0 [95.1, 98.6]"`` (percent), ``"—"`` when there is no number; a rate on ``n`` < :data:`SMALL_N`
-    examples gets the mark ``" (small n=12)"``."""
+    examples gets the mark ``" (small n=12)"``. A collapsed interval (lo == hi) is never printed as ``[x, x]``: at
+    0 or 100% with n known it is the exact one (:func:`interval`), otherwise the rate says :data:`NO_SPREAD`."""
     if not _num(rate):
         return "—"
     s = f"{100 * rate:.1f}"
-    if _num(lo):
-        s += f" [{100 * lo:.1f}, {100 * hi:.1f}]"
+    iv = interval(rate, lo, hi, n)
+    if iv is not None:
+        s += f" [{100 * iv[0]:.1f}, {100 * iv[1]:.1f}]"
+    elif _num(lo):
+        s += f" ({NO_SPREAD})"
     if _num(n) and int(n) < SMALL_N:
         s += f" (small n={int(n)})"
     return s
 
 
-def fmt_mean(value: float | None, lo: float | None, hi: float | None, digits: int = 2) -> str:
+def fmt_mean(value: float | None, lo: float | None, hi: float | None, digits: int = 2, n: int | None = None,
+             bounded: bool = False) -> str:
     """A mean that is not a rate (a rank, an index, an NDCG) with its interval: ``"2.58 [2.47, 2.69]"``; "—"
-    when there is no number."""
+    when there is no number. ``bounded``: the items lie in [0, 1] (an NDCG), so a collapsed interval at 0 or 1
+    over ``n`` items is printed exact (:func:`interval`); any other collapsed one says :data:`NO_SPREAD`."""
     if not _num(value):
         return "—"
-    return f"{value:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+    iv = interval(value, lo, hi, n, bounded)
+    if iv is None:
+        return f"{value:.{digits}f}" + (f" ({NO_SPREAD})" if _num(lo) else "")
+    return f"{value:.{digits}f} [{iv[0]:.{digits}f}, {iv[1]:.{digits}f}]"
 
 
-def fmt_mean_cols(row, prefix: str, digits: int = 2) -> str:
+def fmt_auroc(value: float | None, lo: float | None, hi: float | None, n_pos: int | None, n_neg: int | None) -> str:
+    """AUROC with its interval, ``"0.912 [0.861, 0.955]"``; "n/a" without a number. Where the bootstrap collapses
+    at perfect separation (1.0; 0.0 alike) the interval is exact: the threshold between the two samples has
+    P(positive above) >= (alpha/4)^(1/n_pos) and P(negative below) >= (alpha/4)^(1/n_neg) (Clopper-Pearson, Bonferroni
+    over the two), so AUROC >= their product."""
+    if not _num(value):
+        return "n/a"
+    if _num(lo) and lo == hi and value in (0, 1) and _num(n_pos) and _num(n_neg) and n_pos and n_neg:
+        e = exact_edge(int(n_pos), ALPHA / 2) * exact_edge(int(n_neg), ALPHA / 2)
+        lo, hi = (e, 1.0) if value == 1 else (0.0, 1.0 - e)
+    elif _num(lo) and lo == hi:
+        return f"{value:.3f} ({NO_SPREAD})"
+    return f"{value:.3f} [{lo:.3f}, {hi:.3f}]"
+
+
+def fmt_mean_cols(row, prefix: str, digits: int = 2, n: int | None = None, bounded: bool = False) -> str:
     """:func:`fmt_mean` of a table row's columns ``prefix``, ``prefix_lo`` and ``prefix_hi``."""
-    return fmt_mean(getattr(row, prefix), getattr(row, f"{prefix}_lo"), getattr(row, f"{prefix}_hi"), digits)
+    return fmt_mean(getattr(row, prefix), getattr(row, f"{prefix}_lo"), getattr(row, f"{prefix}_hi"), digits, n, bounded)
 
 
 def paper_fields(printed, ours: float | None, lo: float | None, hi: float | None, prefix: str = "paper") -> dict:

@@ -6,7 +6,7 @@ import pandas as pd
 
 from .. import papers
 from ..io import read_json
-from .render import fmt_paper, fmt_pct, paper_fields, write_table
+from .render import fmt_auroc, fmt_paper, fmt_pct, paper_fields, write_table
 
 
 def table1(summary_files: dict[tuple[str, str, str], str], csv_path, md_path) -> pd.DataFrame:
@@ -77,7 +77,8 @@ def table2(detection_files: dict[tuple[str, str, str, str], str], csv_path, md_p
     # explanation helps only where it beats the pixels it explains beyond both intervals
     px = df[df.explainer == "input_pixels"].set_index(["dataset", "model", "attack", "detector"])
     key = list(zip(df.dataset, df.model, df.attack, df.detector))
-    for col, src in (("pixels_accuracy", "accuracy"), ("pixels_lo", "acc_lo"), ("pixels_hi", "acc_hi")):
+    for col, src in (("pixels_accuracy", "accuracy"), ("pixels_lo", "acc_lo"), ("pixels_hi", "acc_hi"),
+                     ("pixels_one_class", "one_class")):
         df[col] = [px[src].get(k) if k in px.index and df.explainer.iloc[i] != "input_pixels" else None
                    for i, k in enumerate(key)]
     beats = []
@@ -91,18 +92,21 @@ def table2(detection_files: dict[tuple[str, str, str, str], str], csv_path, md_p
         else:
             beats.append("overlap")
     df["vs_pixels"] = beats
-    fmt_auc = lambda v, lo, hi: "n/a" if v is None or v != v else f"{v:.3f} [{lo:.3f}, {hi:.3f}]"  # noqa: E731
     md = pd.DataFrame({
         "dataset": df.dataset, "model": df.model, "attack": df.attack, "explainer": df.explainer, "detector": df.detector,
         "accuracy % [95% CI]": [(f"{100 * r.accuracy:.1f} (one class for every test row)" if r.one_class is True
                                  else fmt_pct(r.accuracy, r.acc_lo, r.acc_hi, 2 * r.n_test_images))
                                 if r.accuracy == r.accuracy and r.accuracy is not None
                                 else f"skipped: {r.note}" for r in df.itertuples()],
-        "AUROC [95% CI]": [fmt_auc(r.auroc, r.auroc_lo, r.auroc_hi) for r in df.itertuples()],
+        "AUROC [95% CI]": [fmt_auroc(r.auroc, r.auroc_lo, r.auroc_hi, r.n_test_images, r.n_test_images)
+                           for r in df.itertuples()],
         "TPR % at FPR 5%": [f"— ({r.tpr_note})" if isinstance(r.tpr_note, str) else
                             fmt_pct(r.tpr, r.tpr_lo, r.tpr_hi, r.n_test_images) for r in df.itertuples()],
         "raw pixels % (same detector)": [("" if r.pixels_accuracy is None or r.pixels_accuracy != r.pixels_accuracy
-                                          else fmt_pct(r.pixels_accuracy, r.pixels_lo, r.pixels_hi) + f" ({r.vs_pixels})")
+                                          else (f"{100 * r.pixels_accuracy:.1f} (one class for every test row)"
+                                                if r.pixels_one_class is True else
+                                                fmt_pct(r.pixels_accuracy, r.pixels_lo, r.pixels_hi, 2 * r.n_test_images))
+                                          + f" ({r.vs_pixels})")
                                          for r in df.itertuples()],
         "test images": df.n_test_images,
         "paper acc. %": [fmt_paper(r, "paper_accuracy") for r in df.itertuples()]})
@@ -111,7 +115,8 @@ def table2(detection_files: dict[tuple[str, str, str, str], str], csv_path, md_p
         "version; 'flat' = flattened attribution (the paper), 'sorted' = sorted values (the authors' code).",
         "Train / calibration / test split by image (an image's clean and adversarial rows never straddle it); the TPR "
         "threshold is set on the calibration split's clean images only (none from fewer than 20 clean scores: '—' "
-        "with the count); intervals: image-level bootstrap, exact Clopper-Pearson where a rate is 0 or 100%.",
+        "with the count); intervals: image-level bootstrap, exact Clopper-Pearson where a rate is 0 or 100% and where "
+        "AUROC is 1 (perfect separation; xaiadv.tables.render.fmt_auroc).",
         "input_pixels = no explanation: the detector sees the image itself. 'raw pixels %' is that baseline for the "
         "same attack and detector beside every explanation row: 'above' / 'below' = the explanation's accuracy "
         "interval lies entirely above / below the pixels' interval, 'overlap' otherwise (no evidence that the "
