@@ -173,3 +173,4 @@ def test_collapsed_intervals_are_never_printed_as_a_point():
     lo = float(auc.split("[")[1].split(",")[0])
     assert 0.93 < lo < 0.95 and auc.endswith("1.000]")  # (0.0125)^(1/150) squared = 0.943
     assert fmt_auroc(0.91, 0.86, 0.95, 150, 150) == "0.910 [0.860, 0.950]"
+    assert fmt_auroc(0.99993, 0.9998, 1.0, 118, 118) == "0.99993 [0.99980, 1.00000]"

@@ -17,7 +17,7 @@ def _num(v) -> bool:
 
 
 ALPHA = 0.05  # every interval printed is a 95% one
-NO_SPREAD = "no spread: every bootstrap resample gives this value"
+NO_SPREAD = "no spread over bootstrap resamples"
 
 
 def exact_edge(n: int, alpha: float = ALPHA) -> float:
@@ -83,7 +83,8 @@ def fmt_auroc(value: float | None, lo: float | None, hi: float | None, n_pos: in
         lo, hi = (e, 1.0) if value == 1 else (0.0, 1.0 - e)
     elif _num(lo) and lo == hi:
         return f"{value:.3f} ({NO_SPREAD})"
-    return f"{value:.3f} [{lo:.3f}, {hi:.3f}]"
+    d = 3 if f"{lo:.3f}" != f"{hi:.3f}" else 5  # an interval narrower than the print: more digits, never [x, x]
+    return f"{value:.{d}f} [{lo:.{d}f}, {hi:.{d}f}]"
 
 
 def fmt_mean_cols(row, prefix: str, digits: int = 2, n: int | None = None, bounded: bool = False) -> str:
