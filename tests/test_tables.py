@@ -174,3 +174,20 @@ def test_collapsed_intervals_are_never_printed_as_a_point():
     assert 0.93 < lo < 0.95 and auc.endswith("1.000]")  # (0.0125)^(1/150) squared = 0.943
     assert fmt_auroc(0.91, 0.86, 0.95, 150, 150) == "0.910 [0.860, 0.950]"
     assert fmt_auroc(0.99993, 0.9998, 1.0, 118, 118) == "0.99993 [0.99980, 1.00000]"
+
+
+def test_goepfert_order_claim_ranks_the_explainers_only():
+    """The random baseline has no rank (NaN): the G1 verdict orders the three ranked explainers, separated beyond
+    their intervals here, and never prints the baseline as 'nan [nan, nan]'."""
+    import pandas as pd
+
+    from xaiadv.tables.claims import _goepfert_order
+
+    df = pd.DataFrame({"label": ["Classic saliency", "Guided backprop", "LIME", "random"],
+                       "mean_rank_jaccard": [2.62, 2.00, 1.38, float("nan")],
+                       "mean_rank_jaccard_lo": [2.55, 1.92, 1.29, float("nan")],
+                       "mean_rank_jaccard_hi": [2.68, 2.07, 1.48, float("nan")],
+                       "n_examples": [205] * 4, "n_cluster_images": [50] * 4})
+    res = _goepfert_order({"goepfert2019_table1": df}, None)
+    text = " ".join(str(v) for v in (res.values() if isinstance(res, dict) else res))
+    assert "nan" not in text and "reproduced" in text and "under a condition" not in text, res

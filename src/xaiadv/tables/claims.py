@@ -391,7 +391,7 @@ def _goepfert_order(t, g):
     df = t["goepfert2019_table1"]
     if df.empty or "mean_rank_jaccard" not in df:
         return NOT_RUN
-    order = df.sort_values("mean_rank_jaccard")
+    order = df.dropna(subset=["mean_rank_jaccard"]).sort_values("mean_rank_jaccard")  # the random baseline: not ranked
     labels = list(order.label)
     want = ["LIME", "Guided backprop", "Classic saliency"]
     same = [x for x in labels if x in want] == want
