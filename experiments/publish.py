@@ -31,12 +31,19 @@ def job_times(logs: Path) -> dict[str, tuple[int, float]]:
     return out
 
 
+def leaderboard_rates(row, columns) -> list[str]:
+    """Each of ``columns`` (``clean``, ``transfer``, ``adaptive``, ``worst``) of a leaderboard.csv row as a percentage
+    with its interval and n (:func:`xaiadv.tables.render.fmt_pct`)."""
+    from xaiadv.tables.render import fmt_pct
+
+    return [fmt_pct(*(getattr(row, f"{c}{x}") for x in ("", "_lo", "_hi", "_n"))) for c in columns]
+
+
 def generated_summary(tables: Path) -> list[str]:
     """Markdown lines computed from the run's own CSVs (never typed): paper-vs-ours per table (summary.csv), the
     claims ledger's verdict counts (claims.csv) and the leaderboard's rows (leaderboard.csv), where present."""
     import pandas as pd
 
-    from xaiadv.tables.render import fmt_pct
 
     out = ["", "## Paper vs ours, per table (from [`tables/summary.csv`](tables/summary.csv))", "",
            "| table | cells with a paper number | paper number inside our 95% CI | median ours − paper (points) |",
@@ -57,11 +64,9 @@ def generated_summary(tables: Path) -> list[str]:
                 "[`tables/leaderboard.md`](tables/leaderboard.md))"), "",
                 "| data | defense | n | clean % [95% CI] | transferred % | adaptive % | worst case % | unreliable |",
                 "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-        for r in lb.itertuples():
-            rates = [fmt_pct(*(getattr(r, f"{c}{x}") for x in ("", "_lo", "_hi", "_n")))
-                     for c in ("clean", "transfer", "adaptive", "worst")]
-            out.append(f"| {r.dataset} {r.norm} {r.eps:g} | {r.defense} | {r.n} | {' | '.join(rates)} | "
-                       f"{'' if r.unreliable != r.unreliable else r.unreliable} |")
+        out += [f"| {r.dataset} {r.norm} {r.eps:g} | {r.defense} | {r.n} | "
+                f"{' | '.join(leaderboard_rates(r, ('clean', 'transfer', 'adaptive', 'worst')))} | "
+                f"{'' if r.unreliable != r.unreliable else r.unreliable} |" for r in lb.itertuples()]
     return out
 
 
@@ -139,7 +144,6 @@ def readme_block(readme: Path, results: Path, commit: str) -> None:
     README's first results never drift from the published run. Raises ``SystemExit`` when the markers are missing."""
     import pandas as pd
 
-    from xaiadv.tables.render import fmt_pct
 
     text = readme.read_text()
     if BLOCK[0] not in text or BLOCK[1] not in text:
@@ -147,11 +151,9 @@ def readme_block(readme: Path, results: Path, commit: str) -> None:
     lb = pd.read_csv(results / "tables" / "leaderboard.csv")
     rows = ["| data, threat | defense | worst case % [95% CI] | adaptive % | transferred PGD % | clean % | marked unreliable |",
             "| --- | --- | --- | --- | --- | --- | --- |"]
-    for r in lb.itertuples():
-        rates = [fmt_pct(*(getattr(r, f"{c}{x}") for x in ("", "_lo", "_hi", "_n")))
-                 for c in ("worst", "adaptive", "transfer", "clean")]
-        rows.append(f"| {r.dataset} {r.norm} {r.eps:g} | {r.defense} | {' | '.join(rates)} | "
-                    f"{'' if r.unreliable != r.unreliable else 'yes'} |")
+    rows += [f"| {r.dataset} {r.norm} {r.eps:g} | {r.defense} | "
+             f"{' | '.join(leaderboard_rates(r, ('worst', 'adaptive', 'transfer', 'clean')))} | "
+             f"{'' if r.unreliable != r.unreliable else 'yes'} |" for r in lb.itertuples()]
     body = [(f"Robust accuracy on the reference run (commit `{commit}`, [`docs/results/`](docs/results/README.md); why a "
             "row is marked: [`tables/leaderboard.md`](docs/results/tables/leaderboard.md)):"), "", *rows]
     head, rest = text.split(BLOCK[0], 1)
