@@ -54,14 +54,9 @@ def _pct(v, lo=None, hi=None, n=None) -> str:
     """A rate in percent with its interval and n: ``"37.5 [30.8, 44.6] (n=200)"``; "—" without a number."""
     if not _num(v):
         return "—"
-    from .render import NO_SPREAD, interval
+    from .render import pct_interval
 
-    s = f"{100 * v:.1f}"
-    iv = interval(v, lo, hi, n)
-    if iv is not None:
-        s += f" [{100 * iv[0]:.1f}, {100 * iv[1]:.1f}]"
-    elif _num(lo) and _num(hi):
-        s += f" ({NO_SPREAD})"
+    s = f"{100 * v:.1f}" + pct_interval(v, lo, hi, n)
     if _num(n):
         s += f" (n={int(n)})"
     return s

@@ -41,18 +41,22 @@ def interval(value, lo, hi, n: int | None = None, bounded: bool = True) -> tuple
     return None
 
 
+def pct_interval(rate: float, lo, hi, n: int | None = None) -> str:
+    """The interval part of a percentage: ``" [95.1, 98.6]"`` (:func:`interval`), ``" (no spread ...)"`` where it
+    collapsed and nothing exact applies, ``""`` without bounds."""
+    iv = interval(rate, lo, hi, n)
+    if iv is not None:
+        return f" [{100 * iv[0]:.1f}, {100 * iv[1]:.1f}]"
+    return f" ({NO_SPREAD})" if _num(lo) and _num(hi) else ""
+
+
 def fmt_pct(rate: float | None, lo: float | None = None, hi: float | None = None, n: int | None = None) -> str:
     """``"97.0 [95.1, 98.6]"`` (percent), ``"—"`` when there is no number; a rate on ``n`` < :data:`SMALL_N`
     examples gets the mark ``" (small n=12)"``. A collapsed interval (lo == hi) is never printed as ``[x, x]``: at
     0 or 100% with n known it is the exact one (:func:`interval`), otherwise the rate says :data:`NO_SPREAD`."""
     if not _num(rate):
         return "—"
-    s = f"{100 * rate:.1f}"
-    iv = interval(rate, lo, hi, n)
-    if iv is not None:
-        s += f" [{100 * iv[0]:.1f}, {100 * iv[1]:.1f}]"
-    elif _num(lo):
-        s += f" ({NO_SPREAD})"
+    s = f"{100 * rate:.1f}" + pct_interval(rate, lo, hi, n)
     if _num(n) and int(n) < SMALL_N:
         s += f" (small n={int(n)})"
     return s
