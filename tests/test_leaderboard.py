@@ -175,10 +175,29 @@ def test_leaderboard_stage_and_table(tmp_path, mnist_model, mnist_small):
     raw["leaderboard"] = LEADERBOARD
     cfg = xcfg.validate(raw)
     files = {}
+    t = lbconf.threat(cfg, "mnist")
+    lb = {k: cfg["leaderboard"][k] for k in ("n", "n_fit", "n_calib", "transfer", "attack", "sanity")} | {"eps_curve": t["eps_curve"]}
+    transfer = str(tmp_path / "transfer.safetensors")  # rule leaderboard_transfer: once for every row
+    assert lbconf.fits_detector(cfg, "mnist", "mnist_cnn")
+    run_job(make_job("leaderboard_transfer", input={"model": str(tmp_path / "model.safetensors"),
+                                                    "test": str(tmp_path / "test.safetensors")},
+                     output={"tensors": transfer},
+                     params={"threat": t, "leaderboard": lb, "fit": True, "batch": dag.model_batches(cfg, "mnist_cnn"),
+                             "seed": 0, "device": "cpu", "deterministic": True},
+                     wildcards={"dataset": "mnist", "model": "mnist_cnn"}, threads=1, log=[str(tmp_path / "transfer.log")]))
+    from xaiadv.io import load_tensors
+
+    tr, meta = load_tensors(transfer)
+    n, k = cfg["leaderboard"]["n"], min(cfg["leaderboard"]["sanity"]["n"], cfg["leaderboard"]["n"])
+    assert tr["x_transfer"].shape[0] == n and tr["x_fit_adv"].shape[0] == cfg["leaderboard"]["n_fit"]
+    from xaiadv.data import load_split
+
+    xs_clean = load_split(tmp_path / "test.safetensors", n)[0]
+    assert torch.equal(tr["curve_0"], xs_clean[:k]) and len(tr["curve_4"]) == k  # eps 0: the clean images
+    assert (tr["x_transfer"] - xs_clean).abs().max() <= t["eps"] + 1e-6 and (tr["x_transfer"] != xs_clean).any()
     for d, m, name in lbconf.jobs(cfg):
-        t = lbconf.threat(cfg, d)
-        lb = {k: cfg["leaderboard"][k] for k in ("n", "n_fit", "n_calib", "transfer", "attack", "sanity")} | {"eps_curve": t["eps_curve"]}
-        job = make_job("leaderboard", input={"model": str(tmp_path / "model.safetensors"), "test": str(tmp_path / "test.safetensors")},
+        job = make_job("leaderboard", input={"model": str(tmp_path / "model.safetensors"), "test": str(tmp_path / "test.safetensors"),
+                                             "transfer": transfer},
                        output={"json": str(tmp_path / f"{name}.json"), "examples": str(tmp_path / f"{name}.safetensors")},
                        params={"spec": lbconf.defense_spec(cfg, d, name), "threat": t, "leaderboard": lb,
                                "batch": dag.model_batches(cfg, m), "seed": 0, "device": "cpu", "deterministic": True},
@@ -205,7 +224,8 @@ def test_leaderboard_stage_and_table(tmp_path, mnist_model, mnist_small):
 
 def test_square_runs_against_a_gradient_explainer_detector(mnist_model, digits):
     """The gradient-free check scores a detector whose features are input gradients (saliency): Square queries the
-    surrogate with autograd on, one image at a time (its subsets would lose the labels), inside the budget."""
+    surrogate with autograd on, the whole batch at once (the detector's penalty is added where Square passes each
+    subset's labels), inside the budget."""
     from xaiadv.defenses.evaluate import square_attack
 
     d = digits

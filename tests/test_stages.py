@@ -4,13 +4,14 @@ wildcards, threads and log), and the source files a rule tracks (xaiadv.deps).""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 import yaml
-
 from conftest import ROOT
+
 from xaiadv import config as xcfg
 from xaiadv import dag
 from xaiadv.stages import make_job, run_job
@@ -69,3 +70,51 @@ def test_source_files_follow_imports_within_the_package():
     assert "xaiadv.metrics.ndcg" in modules("xaiadv.stages.rectify")
     with pytest.raises(ValueError, match="not a module"):
         modules("xaiadv.stages.nope")
+
+
+def test_clean_images_are_rectified_once_for_every_attack(attack_job, tmp_path, mnist_model):
+    """rule rectify_clean rectifies the union of the attacks' chosen clean images once; each rectify job reads its
+    images' rows: for a deterministic rectifier (blur) exactly what rectifying that attack's clean images gives, for a
+    "mean" rectifier (random deletion) one row of repeats per image; an image missing from the shared file stops the
+    job with a message naming the rule to rerun."""
+    from xaiadv.io import load_tensors
+    from xaiadv.rectifiers import evaluate
+    from xaiadv.stages._attacked import chosen
+
+    run_job(attack_job)  # FGSM (L_inf 0.3) on the first 40 digits
+    second = attack_job
+    second.params.spec = {**attack_job.params.spec, "eps": 0.2}
+    second.output.tensors, second.output.summary = str(tmp_path / "adv2.safetensors"), str(tmp_path / "adv2.json")
+    run_job(second)
+    cfg = xcfg.validate(yaml.safe_load((ROOT / "config.yaml").read_text()))
+    specs = {k: v for k, v in dag.rectifier_specs(cfg, "mnist").items() if k in ("blur", "random_deletion")}
+    common = {"model": str(tmp_path / "model.safetensors"), "test": str(tmp_path / "test.safetensors")}
+    par = {"rectifiers": specs, "denoisers": {}, "batch": dag.model_batches(cfg, "mnist_cnn"), "n_rectify": 12, "seed": 0,
+           "device": "cpu", "deterministic": True}
+    advs = [str(tmp_path / "adv.safetensors"), str(tmp_path / "adv2.safetensors")]
+    shared = str(tmp_path / "clean.safetensors")
+    run_job(make_job("rectify_clean", input={**common, "adv": advs}, output={"tensors": shared}, params=par,
+                     wildcards={"dataset": "mnist", "model": "mnist_cnn"}, log=[str(tmp_path / "clean.log")]))
+    t, meta = load_tensors(shared)
+    from xaiadv.data import load_split
+
+    xt = load_split(str(tmp_path / "test.safetensors"))[0]
+    picks = [chosen(xt, load_tensors(a)[0], 12) for a in advs]
+    union = sorted(set(picks[0]["index"].tolist()) | set(picks[1]["index"].tolist()))
+    assert t["index"].tolist() == union and len(union) < 24 + 1  # each image once
+    assert meta["aggregate"] == {"blur": "vote", "random_deletion": "mean"}
+    assert t["random_deletion/hits"].shape == (10, len(union))
+    for k, (a, c) in enumerate(zip(advs, picks)):
+        (tmp_path / str(k)).mkdir()
+        outs = {r: str(tmp_path / str(k) / f"{r}.json") for r in specs}
+        run_job(make_job("rectify", input={**common, "adv": a, "clean": shared}, output={"files": list(outs.values())},
+                         params=par, wildcards={"dataset": "mnist", "model": "mnist_cnn", "attack": "fgsm_linf"},
+                         log=[str(tmp_path / "rect.log")]))
+        row = json.loads(Path(outs["blur"]).read_text())
+        direct = evaluate(mnist_model, c["x_clean"], c["label_clean"], c["y"], specs["blur"], progress=False)
+        assert row["per_image"]["index"] == c["index"].tolist()
+        assert row["per_image"]["clean"] == direct["hits"].float().tolist() and row["clean"]["n"] == len(c["index"])
+    bad = {**par, "n_rectify": 20}  # more images than the shared file holds
+    with pytest.raises(SystemExit, match="rerun rule rectify_clean"):
+        run_job(make_job("rectify", input={**common, "adv": advs[0], "clean": shared}, output={"files": [outs["blur"]]},
+                         params=bad, wildcards={"dataset": "mnist", "model": "mnist_cnn", "attack": "fgsm_linf"}))

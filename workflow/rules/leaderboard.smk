@@ -7,6 +7,7 @@ rule leaderboard:
         unpack(leaderboard_inputs),
         model=R("models/{dataset}/{model}/model.safetensors"),
         test=R("data/{dataset}/test.safetensors"),
+        transfer=R("leaderboard_transfer/{dataset}/{model}.safetensors"),
         code=code("leaderboard", *leaderboard_modules()),
     output:
         json=R("leaderboard/{dataset}/{model}/{defense}.json"),
@@ -24,6 +25,38 @@ rule leaderboard:
         spec=lambda wc: canonical(lbconf.defense_spec(config, wc.dataset, wc.defense)),
         threat=lambda wc: canonical(lbconf.threat(config, wc.dataset)),
         leaderboard=lambda wc: canonical(leaderboard_params(wc.dataset)),
+        batch=batches,
+        seed=config["seed"],
+        device=config["device"],
+        deterministic=config["deterministic"],
+    script:
+        "../scripts/stage.py"
+
+
+# The papers' attack (PGD on the undefended model), transferred to every defense: computed once per (dataset, model)
+# for every row (the rows' images, the eps curve's subset, a detector's fit images).
+rule leaderboard_transfer:
+    input:
+        model=R("models/{dataset}/{model}/model.safetensors"),
+        test=R("data/{dataset}/test.safetensors"),
+        code=code("leaderboard_transfer", "attacks.pgd"),
+    output:
+        tensors=R("leaderboard_transfer/{dataset}/{model}.safetensors"),
+    log:
+        R("logs/leaderboard_transfer/{dataset}/{model}.log"),
+    conda:
+        "../../envs/leaderboard.yaml"
+    threads: config["threads"]
+    resources:
+        mem_mb=job_resource("leaderboard", "mem_mb"),
+        runtime=job_resource("leaderboard", "runtime"),
+        gpu=job_resource("leaderboard", "gpu"),
+    params:
+        threat=lambda wc: canonical(lbconf.threat(config, wc.dataset)),
+        leaderboard=lambda wc: canonical(
+            {k: v for k, v in leaderboard_params(wc.dataset).items() if k not in ("attack", "n_calib")}
+        ),
+        fit=lambda wc: lbconf.fits_detector(config, wc.dataset, wc.model),
         batch=batches,
         seed=config["seed"],
         device=config["device"],

@@ -43,6 +43,13 @@ def jobs(config: dict) -> list[tuple[str, str, str]]:
     return out
 
 
+def fits_detector(config: dict, dataset: str, model: str) -> bool:
+    """Whether a leaderboard job of (``dataset``, ``model``) fits a detector (a kind in ``SUPERVISED``): then rule
+    leaderboard_transfer also attacks the ``n_fit`` detector fit images."""
+    return any(defense_spec(config, d, name)["kind"] in SUPERVISED for d, m, name in jobs(config)
+               if (d, m) == (dataset, model))
+
+
 def threat(config: dict, dataset: str) -> dict[str, Any]:
     """The threat model of ``dataset`` with its eps curve (default: 0, 1/4, 1/2, 3/4 of the budget, the budget,
     and twice it, capped at 1 for L_inf: the point beyond the budget for the unbounded check)."""

@@ -35,29 +35,45 @@ def _auroc(s_clean, s_adv) -> float | None:
 
 
 def square_attack(defense, x, y, *, eps: float, norm: str, queries: int, seed: int = 0) -> torch.Tensor:
-    """torchattacks' Square (Andriushchenko et al. 2020; gradient-free) on the defense's surrogate logits computed
-    without gradients (for a rectifier: the logits of the real rectified images), judged later by the real defense.
+    """torchattacks' Square (Andriushchenko et al. 2020; gradient-free, margin loss) on the defense's surrogate logits
+    computed without gradients (for a rectifier: the logits of the real rectified images), judged later by the real
+    defense. For a detector the true class gains 10 x the detector's score where positive (a rejected input counts as
+    defended). Images the surrogate already gets wrong (margin <= 0) are returned unchanged, as Square does.
     Returns the adversarial images (N, C, H, W)."""
     import torchattacks
 
-    class Scores(torch.nn.Module):
-        def forward(self, z):
-            with torch.enable_grad():  # a gradient explainer's features need autograd; nothing is kept
-                logits, score = defense.surrogate(z.detach())
-            logits, score = logits.detach(), None if score is None else score.detach()
-            if score is not None:  # a detector: the true class gains what the detector's score says (rejected = safe)
-                logits = logits + torch.nn.functional.one_hot(y_now[0], logits.shape[1]) * (10 * score.clamp(min=0))[:, None]
-            return logits
+    def scores(z, yy):
+        with torch.enable_grad():  # a gradient explainer's features need autograd; nothing is kept
+            logits, score = defense.surrogate(z.detach())
+        logits = logits.detach()
+        if score is not None:
+            logits = logits + torch.nn.functional.one_hot(yy, logits.shape[1]) * (10 * score.detach().clamp(min=0))[:, None]
+        return logits
 
-    y_now = [y]
-    atk = torchattacks.Square(Scores(), norm=norm, eps=eps, n_queries=queries, n_restarts=1, seed=seed, loss="margin")
-    # Square scores subsets of its batch; a detector's penalty needs each image's true label, so one image at a time
-    step = 1 if defense.detector or getattr(defense, "branches", None) else 64
-    out = []
-    for i in range(0, len(x), step):
-        y_now[0] = y[i:i + step]
-        out.append(atk(x[i:i + step], y[i:i + step]))
-    return torch.cat(out) if out else x
+    class PenalisedSquare(torchattacks.Square):
+        # Square scores subsets of its batch through margin_and_loss(x, y), which receives each subset's labels: the
+        # detector's penalty is added there, so the whole batch runs at once (issue 18: it ran one image at a time)
+        def margin_and_loss(self, z, yy):
+            logits = scores(z, yy)
+            u = torch.arange(len(z))
+            y_corr = logits[u, yy].clone()
+            logits[u, yy] = -float("inf")
+            margin = y_corr - logits.max(dim=-1)[0]
+            return margin, margin
+
+        def perturb(self, z, yy):  # one restart (n_restarts=1) on the images the surrogate still gets right
+            self.init_hyperparam(z)
+            torch.random.manual_seed(self.seed)
+            out = z.clone()
+            with torch.no_grad():
+                todo = (self.margin_and_loss(z, yy)[0] > 0).nonzero().flatten()
+            if len(todo):
+                out[todo] = self.attack_single_run(z[todo], yy[todo])[1]
+            return out
+
+    atk = PenalisedSquare(torch.nn.Identity(), norm=norm, eps=eps, n_queries=queries, n_restarts=1, seed=seed,
+                          loss="margin")
+    return atk(x, y) if len(x) else x
 
 
 def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict, x_transfer: torch.Tensor, attack: dict,
@@ -129,9 +145,12 @@ def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict,
             if e == 0:  # the unperturbed images, judged as every point of the curve is (a rejection defends)
                 rob_a = rob_t = correct(lc[:k], rc[:k], ys, adversarial=True).float().mean().item()
             else:
-                a = attack_defense(defense, xs, ys, **{**akw, "eps": e, "alpha": attack["alpha"] * e})
-                la_, ra_ = defense.decide(a["x_adv"], seed=seed)
-                rob_a = correct(la_, ra_, ys, adversarial=True).float().mean().item()
+                if e == eps:  # the adaptive attack at the budget already ran on these images (issue 18: not twice)
+                    rob_a = base
+                else:
+                    a = attack_defense(defense, xs, ys, **{**akw, "eps": e, "alpha": attack["alpha"] * e})
+                    la_, ra_ = defense.decide(a["x_adv"], seed=seed)
+                    rob_a = correct(la_, ra_, ys, adversarial=True).float().mean().item()
                 xt = (x_transfer_curve or {}).get(e)
                 if xt is not None:
                     lt_, rt_ = defense.decide(xt[:k], seed=seed)

@@ -4,7 +4,9 @@ per-example worst case, AUROC for detectors, ms per image, and the sanity checks
 
 Images: the first ``n`` test images (every defense of a data set sees the same ones, misclassified ones
 included); a detector is fitted on the next ``n_fit`` (clean and PGD-on-the-undefended-model) and calibrated on
-the ``n_calib`` after them, before any attack runs."""
+the ``n_calib`` after them, before any attack runs. The transferred examples (PGD on the undefended model, on the
+row's images, the eps curve's subset and the detector's fit images) come from rule ``leaderboard_transfer``, one
+file every row of a (data set, model) shares."""
 
 from __future__ import annotations
 
@@ -67,10 +69,9 @@ def run(job) -> None:
     with timer("load"):
         import torch
 
-        from ..attacks import run_attack
         from ..data import load_split
         from ..defenses.evaluate import evaluate_defense
-        from ..io import save_tensors, write_json
+        from ..io import load_tensors, save_tensors, write_json
         from ..models import load_model
 
         device = runtime.setup(par.seed, job.threads, par.device, par.deterministic)
@@ -80,28 +81,24 @@ def run(job) -> None:
         n, n_fit, n_calib = lb["n"], lb["n_fit"], lb["n_calib"]
         detector = spec["kind"] in ("saito", "pipeline")
         x_all, y_all, _, _ = load_split(fin.test, n + (n_fit + n_calib if detector else 0))
+        # the papers' attack, PGD on the undefended model, computed once for every row (rule leaderboard_transfer)
+        transfer, _ = load_tensors(fin.transfer)
     with timer("compute"):
         threat = par.threat
-        bs = par.batch.get("adaptive") or 128
-
-        def pgd(x, y, eps):
-            t = lb["transfer"]
-            a = {"method": "pgd", "norm": threat["norm"], "eps": eps, "alpha": t["alpha"] * eps, "steps": t["steps"],
-                 "random_start": True}
-            return run_attack(model, x, y, a, batch_size=bs, seed=par.seed, device=device, progress=False).x_adv
-
         x, y = x_all[:n], y_all[:n]
         fit = {}
         if detector:
-            xf, yf = x_all[n:n + n_fit], y_all[n:n + n_fit]
-            fit = {"x_fit": xf.to(device), "x_fit_adv": pgd(xf, yf, threat["eps"]).to(device),
+            if "x_fit_adv" not in transfer or len(transfer["x_fit_adv"]) != n_fit:
+                raise SystemExit(f"{fin.transfer}: no x_fit_adv of {n_fit} images for detector row {spec['name']!r} "
+                                 "(rule leaderboard_transfer's params.fit)")
+            fit = {"x_fit": x_all[n:n + n_fit].to(device), "x_fit_adv": transfer["x_fit_adv"].to(device),
                    "x_calib": x_all[n + n_fit:n + n_fit + n_calib].to(device)}
         defense = build_defense(spec, model, device, job, **fit)
         n_def = min(n, spec.get("n") or n)  # an optimisation-loop rectifier (I-GOS) may rest on fewer, marked
         x, y = x[:n_def].to(device), y[:n_def].to(device)
-        x_tr = pgd(x, y, threat["eps"]).to(device)
+        x_tr = transfer["x_transfer"][:n_def].to(device)
         k = min(lb["sanity"]["n"], n_def)
-        curve_tr = {e: pgd(x[:k], y[:k], e).to(device) for e in lb["eps_curve"] if e > 0}
+        curve_tr = {e: transfer[f"curve_{i}"][:k].to(device) for i, e in enumerate(lb["eps_curve"]) if e > 0}
         res = evaluate_defense(defense, x, y, threat=threat, x_transfer=x_tr, attack=lb["attack"],
                                eps_curve=lb["eps_curve"], x_transfer_curve=curve_tr, sanity_n=k,
                                square_queries=lb["sanity"]["square_queries"], seed=par.seed)

@@ -1,5 +1,6 @@
 """rectify: every configured rectifier on one attack's successful adversarial examples (and, beyond
-Kao et al., on the same images' clean versions), one JSON per rectifier."""
+Kao et al., on the same images' clean versions), one JSON per rectifier. The clean images' rectification is
+computed once for every attack of the model (rule rectify_clean) and read here by test-split index."""
 
 from __future__ import annotations
 
@@ -45,18 +46,25 @@ def ndcg(benign_logits, res: dict, seed: int, ks=(1, 5)) -> dict:
 
 
 def run(job) -> None:
-    fout, par, wc = job.output, job.params, job.wildcards
+    fin, fout, par, wc = job.input, job.output, job.params, job.wildcards
     timer = runtime.Timer()
     with timer("load"):
-        from ..io import write_json
+        import torch
+
+        from ..io import load_tensors, write_json
         from ..rectifiers import evaluate, source_file
         from ._attacked import chosen, load_attacked, spec_for_output
+        from .rectify_clean import rows_for
 
         device, model, x, adv = load_attacked(job)
+        shared, meta = load_tensors(fin.clean)  # the clean images' rectification (rule rectify_clean)
         c = chosen(x, adv, par.n_rectify)
         x_adv, x_clean, y, label_adv, label_clean = c["x_adv"], c["x_clean"], c["y"], c["label_adv"], c["label_clean"]
         sel = c["index"]
-        import torch
+        rows = rows_for(shared, sel)
+        if not torch.equal(shared["label"][rows], label_clean) or not torch.equal(shared["y"][rows], y):
+            raise SystemExit(f"{fin.clean}: its clean labels differ from {fin.adv}'s (not the same model; rerun "
+                             "rule rectify_clean)")
 
         with torch.no_grad():  # the benign images' logits: NDCG's graded relevance
             benign_logits = torch.cat([model(x_clean[i:i + par.batch["rectify"]].to(device)).float().cpu()
@@ -84,8 +92,11 @@ def run(job) -> None:
         with timer("compute"):
             r_adv = evaluate(model, x_adv, label_adv, y, spec, batch_size=par.batch["rectify"], seed=par.seed, device=device,
                              extra=extra)
-            r_clean = evaluate(model, x_clean, label_clean, y, spec, batch_size=par.batch["rectify"], seed=par.seed + 1,
-                               device=device, extra=extra)
+            if f"{name}/hits" not in shared:
+                raise SystemExit(f"{fin.clean}: no rows of rectifier {name!r} (rerun rule rectify_clean)")
+            h = shared[f"{name}/hits"]
+            r_clean = {"hits": h[rows] if h.dim() == 1 else h[:, rows], "aggregate": meta["aggregate"][name],
+                       "logits": shared[f"{name}/logits"][rows]}
         with timer("write"):
             write_json(out, {"dataset": wc.dataset, "model": wc.model, "attack": wc.attack, "rectifier": name, "spec": spec,
                              "method": spec["method"], "aggregate": r_adv["aggregate"],
