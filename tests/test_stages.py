@@ -73,8 +73,8 @@ def test_source_files_follow_imports_within_the_package():
 
 
 def test_clean_images_are_rectified_once_for_every_attack(attack_job, tmp_path, mnist_model):
-    """rule rectify_clean rectifies the union of the attacks' chosen clean images once; each rectify job reads its
-    images' rows: for a deterministic rectifier (blur) exactly what rectifying that attack's clean images gives, for a
+    """rule rectify_clean rectifies the union of the attacks' chosen clean images once (rectify_grid_clean sweeps the
+    CAM grid on them once); each rectify (rectify_grid) job reads its images' rows: for a deterministic rectifier (blur) exactly what rectifying that attack's clean images gives, for a
     "mean" rectifier (random deletion) one row of repeats per image; an image missing from the shared file stops the
     job with a message naming the rule to rerun."""
     from xaiadv.io import load_tensors
@@ -114,6 +114,29 @@ def test_clean_images_are_rectified_once_for_every_attack(attack_job, tmp_path, 
         direct = evaluate(mnist_model, c["x_clean"], c["label_clean"], c["y"], specs["blur"], progress=False)
         assert row["per_image"]["index"] == c["index"].tolist()
         assert row["per_image"]["clean"] == direct["hits"].float().tolist() and row["clean"]["n"] == len(c["index"])
+    # the CAM grid (Kao Figures 6-7): the clean sweep once, each attack's rows read from it
+    grid = {**dag.grid_spec(cfg, "mnist"), "intensity": [0.3, 0.7], "percentage": [0.5], "repeats": 2}
+    gpar = {"rectifiers": {"gradcam_deletion": dag.rectifier_specs(cfg, "mnist")["gradcam_deletion"]}, "grid": grid,
+            "n_rectify": 12, "seed": 0, "device": "cpu", "deterministic": True}
+    gshared = str(tmp_path / "grid_clean.safetensors")
+    run_job(make_job("rectify_grid_clean", input={**common, "adv": advs}, output={"tensors": gshared}, params=gpar,
+                     wildcards={"dataset": "mnist", "model": "mnist_cnn"}))
+    gt, _ = load_tensors(gshared)
+    assert gt["index"].tolist() == union and gt["gradcam_deletion"].shape == (2, 1, len(union))
+    run_job(make_job("rectify_grid", input={**common, "adv": advs[1], "clean": gshared},
+                     output={"csv": str(tmp_path / "grid.csv")}, params=gpar,
+                     wildcards={"dataset": "mnist", "model": "mnist_cnn", "attack": "fgsm_linf"}))
+    import pandas as pd
+
+    df = pd.read_csv(tmp_path / "grid.csv")
+    clean = df[df.images == "clean"].sort_values("intensity")
+    rows = [union.index(i) for i in picks[1]["index"].tolist()]
+    assert list(clean.n) == [len(rows)] * 2
+    assert list(clean.accuracy) == [gt["gradcam_deletion"][i, 0, rows].float().mean().item() for i in range(2)]
+    with pytest.raises(SystemExit, match="rerun rule rectify_grid_clean"):  # a grid the shared file was not made for
+        run_job(make_job("rectify_grid", input={**common, "adv": advs[1], "clean": gshared},
+                         output={"csv": str(tmp_path / "grid2.csv")}, params={**gpar, "grid": {**grid, "repeats": 3}},
+                         wildcards={"dataset": "mnist", "model": "mnist_cnn", "attack": "fgsm_linf"}))
     bad = {**par, "n_rectify": 20}  # more images than the shared file holds
     with pytest.raises(SystemExit, match="rerun rule rectify_clean"):
         run_job(make_job("rectify", input={**common, "adv": advs[0], "clean": shared}, output={"files": [outs["blur"]]},

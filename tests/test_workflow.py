@@ -162,7 +162,7 @@ def test_changing_one_eps_reruns_that_attack_only(project):
     assert touched and all("attack=fgsm_linf" in w for w in touched)
     assert not any("imagenet" in w for w in touched)
     assert sorted(set(jobs)) == ["attack", "detect", "endtoend", "explain", "explain_lan", "figure", "heat_blur",
-                                 "lan_detect", "lan_interpretations", "rectify", "rectify_clean", "rectify_grid", "summary", "tables"]
+                                 "lan_detect", "lan_interpretations", "rectify", "rectify_clean", "rectify_grid", "rectify_grid_clean", "summary", "tables"]
     assert "table=saito2020_table1" in wcs and "table=kao2021_table1" not in wcs
     assert all("attack=fgsm_linf" in w for w in wcs if "explainer=" in w)
 

@@ -75,11 +75,47 @@ rule rectify_grid:
         model=R("models/{dataset}/{model}/model.safetensors"),
         test=R("data/{dataset}/test.safetensors"),
         adv=R("attacks/{dataset}/{model}/{attack}.safetensors"),
+        clean=R("rectify_clean/{dataset}/{model}/cam_grid.safetensors"),
         code=code("rectify_grid"),
     output:
         csv=R("rectify/{dataset}/{model}/{attack}/cam_grid.csv"),
     log:
         R("logs/rectify_grid/{dataset}/{model}/{attack}.log"),
+    conda:
+        "../../envs/explain.yaml"
+    threads: config["threads"]
+    resources:
+        mem_mb=job_resource("rectify_grid", "mem_mb"),
+        runtime=job_resource("rectify_grid", "runtime"),
+        gpu=job_resource("rectify_grid", "gpu"),
+    params:
+        rectifiers=lambda wc: canonical(
+            {r: dag.rectifier_specs(config, wc.dataset)[r] for r in dag.grid_rectifiers(config)}
+        ),
+        grid=lambda wc: canonical(dag.grid_spec(config, wc.dataset)),
+        n_rectify=lambda wc: config["datasets"][wc.dataset]["n_rectify"] or 0,
+        seed=config["seed"],
+        device=config["device"],
+        deterministic=config["deterministic"],
+    script:
+        "../scripts/stage.py"
+
+
+# The grid's clean images: each image of the model's swept attacks once (rectify_grid reads its rows).
+rule rectify_grid_clean:
+    input:
+        model=R("models/{dataset}/{model}/model.safetensors"),
+        test=R("data/{dataset}/test.safetensors"),
+        adv=lambda wc: [
+            R(f"attacks/{d}/{m}/{a}.safetensors")
+            for d, m, a in dag.grid_jobs(config)
+            if (d, m) == (wc.dataset, wc.model)
+        ],
+        code=code("rectify_grid_clean"),
+    output:
+        tensors=R("rectify_clean/{dataset}/{model}/cam_grid.safetensors"),
+    log:
+        R("logs/rectify_grid_clean/{dataset}/{model}.log"),
     conda:
         "../../envs/explain.yaml"
     threads: config["threads"]
