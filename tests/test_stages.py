@@ -141,3 +141,41 @@ def test_clean_images_are_rectified_once_for_every_attack(attack_job, tmp_path, 
     with pytest.raises(SystemExit, match="rerun rule rectify_clean"):
         run_job(make_job("rectify", input={**common, "adv": advs[0], "clean": shared}, output={"files": [outs["blur"]]},
                          params=bad, wildcards={"dataset": "mnist", "model": "mnist_cnn", "attack": "fgsm_linf"}))
+
+
+def test_clean_explanations_are_computed_once_for_every_attack(attack_job, tmp_path):
+    """rule explain_clean explains the union of the explained attacks' clean images once; an explain job with that
+    cache copies its clean rows and explains only its adversarial examples: for a deterministic explainer (saliency)
+    the file is the one the job writes without the shared cache, row for row."""
+    from xaiadv.cache import read_explanations
+
+    run_job(attack_job)
+    second = attack_job
+    second.params.spec = {**attack_job.params.spec, "eps": 0.2}
+    second.output.tensors, second.output.summary = str(tmp_path / "adv2.safetensors"), str(tmp_path / "adv2.json")
+    run_job(second)
+    cfg = xcfg.validate(yaml.safe_load((ROOT / "config.yaml").read_text()))
+    common = {"model": str(tmp_path / "model.safetensors"), "test": str(tmp_path / "test.safetensors"),
+              "train": str(tmp_path / "test.safetensors")}
+    par = {"explainers": {"saliency": {"method": "saliency"}}, "batch": dag.model_batches(cfg, "mnist_cnn"), "seed": 0,
+           "device": "cpu", "deterministic": True}
+    advs = [str(tmp_path / "adv.safetensors"), str(tmp_path / "adv2.safetensors")]
+    (tmp_path / "clean").mkdir()
+    shared = str(tmp_path / "clean" / "saliency.parquet")
+    run_job(make_job("explain_clean", input={**common, "adv": advs}, output={"files": [shared]},
+                     params={**par, "counts": [10, 25]}, wildcards={"dataset": "mnist", "model": "mnist_cnn"}))
+    frame, _, _ = read_explanations(shared)
+    assert (frame.variant == "clean").all() and frame.sample_id.is_unique and len(frame) >= 25
+    for k, clean in enumerate(([shared], None)):
+        (tmp_path / str(k)).mkdir()
+        inp = {**common, "adv": advs[1]} | ({"clean": clean} if clean else {})
+        run_job(make_job("explain", input=inp, output={"files": [str(tmp_path / str(k) / "saliency.parquet")]},
+                         params={**par, "n_explain": 25}, wildcards={"dataset": "mnist", "model": "mnist_cnn",
+                                                                       "attack": "fgsm_linf"}))
+    with_shared, without = (read_explanations(tmp_path / str(k) / "saliency.parquet") for k in (0, 1))
+    assert with_shared[0].equals(without[0]) and len(without[0]) == 50
+    np.testing.assert_allclose(with_shared[1], without[1], rtol=1e-5, atol=1e-7)
+    with pytest.raises(SystemExit, match="rerun rule explain_clean"):  # more images than the shared cache holds
+        run_job(make_job("explain", input={**common, "adv": advs[0], "clean": [shared]},
+                         output={"files": [str(tmp_path / "0" / "saliency.parquet")]}, params={**par, "n_explain": 0},
+                         wildcards={"dataset": "mnist", "model": "mnist_cnn", "attack": "fgsm_linf"}))

@@ -9,6 +9,7 @@ rule explain:
         test=R("data/{dataset}/test.safetensors"),
         train=R("data/{dataset}/train.safetensors"),
         adv=R("attacks/{dataset}/{model}/{attack}.safetensors"),
+        clean=[R(f"explanations_clean/{{dataset}}/{{model}}/{e}.parquet") for e in PIXEL_EXPLAINERS],
         code=code("explain", *methods("explainers", PIXEL_EXPLAINERS)),
     output:
         files=[R(f"explanations/{{dataset}}/{{model}}/{{attack}}/{e}.parquet") for e in PIXEL_EXPLAINERS],
@@ -25,6 +26,38 @@ rule explain:
         explainers=canonical(PIXEL_EXPLAINERS),
         batch=batches,
         n_explain=lambda wc: dag.explain_count(config, wc.dataset, wc.attack),
+        seed=config["seed"],
+        device=config["device"],
+        deterministic=config["deterministic"],
+    script:
+        "../scripts/stage.py"
+
+
+# The clean rows of every explained attack's cache, each clean image explained once per model (explain copies its rows).
+rule explain_clean:
+    input:
+        model=R("models/{dataset}/{model}/model.safetensors"),
+        test=R("data/{dataset}/test.safetensors"),
+        train=R("data/{dataset}/train.safetensors"),
+        adv=lambda wc: [
+            R(f"attacks/{wc.dataset}/{wc.model}/{a}.safetensors") for a in dag.explained_attacks(config, wc.dataset)
+        ],
+        code=code("explain_clean", *methods("explainers", PIXEL_EXPLAINERS)),
+    output:
+        files=[R(f"explanations_clean/{{dataset}}/{{model}}/{e}.parquet") for e in PIXEL_EXPLAINERS],
+    log:
+        R("logs/explain_clean/{dataset}/{model}.log"),
+    conda:
+        "../../envs/explain.yaml"
+    threads: config["threads"]
+    resources:
+        mem_mb=job_resource("explain", "mem_mb"),
+        runtime=job_resource("explain", "runtime"),
+        gpu=job_resource("explain", "gpu"),
+    params:
+        explainers=canonical(PIXEL_EXPLAINERS),
+        counts=lambda wc: [dag.explain_count(config, wc.dataset, a) for a in dag.explained_attacks(config, wc.dataset)],
+        batch=batches,
         seed=config["seed"],
         device=config["device"],
         deterministic=config["deterministic"],

@@ -1,4 +1,6 @@
-"""explain: the explanation cache of one attack, one Parquet file per explainer."""
+"""explain: the explanation cache of one attack, one Parquet file per explainer. Its clean rows come from the
+model's shared clean cache (rule explain_clean, one explanation per clean image for every attack) when the job has
+``input.clean``; the LAN explainer's job (explain_lan) computes both, its masks costing one pass."""
 
 from __future__ import annotations
 
@@ -22,6 +24,26 @@ def background(train_split: str, test_split: str, size: int, seed: int):
     g = torch.Generator().manual_seed(seed)
     x, _, _, _ = load_split(path, rows=torch.randperm(n, generator=g)[:size])  # those rows only
     return x
+
+
+def clean_rows(path: str, ids, classes):
+    """Attributions (n, C, H, W) float32 of the images with sample ids ``ids`` (n,) from the shared clean cache
+    ``path`` (rule explain_clean), in that order; exits naming the file when an image is missing or was explained for
+    another class than ``classes`` (n,) (the cache was made for other attacks or another model)."""
+    import numpy as np
+
+    from ..cache import read_explanations
+
+    frame, attribution, _ = read_explanations(path)
+    pos = {int(s): k for k, s in enumerate(frame["sample_id"])}
+    missing = [int(i) for i in ids if int(i) not in pos]
+    if missing:
+        raise SystemExit(f"{path}: no clean rows of sample ids {missing[:5]} (rerun rule explain_clean)")
+    rows = np.array([pos[int(i)] for i in ids], dtype=np.int64)
+    if not np.array_equal(frame["explained_class"].to_numpy()[rows], np.asarray(classes)):
+        raise SystemExit(f"{path}: its clean rows explain other classes than this attack's clean predictions "
+                         "(rerun rule explain_clean)")
+    return np.ascontiguousarray(attribution[rows])
 
 
 def run(job) -> None:
@@ -52,6 +74,7 @@ def run(job) -> None:
                 "explained_class": target.numpy(), "attack_success": np.concatenate([success, success])}
         import captum
 
+    shared = {Path(p).stem: p for p in (getattr(fin, "clean", None) or [])}  # explainer -> its clean cache
     for out in fout.files:
         name, spec = spec_for_output(out, par.explainers, "explainer")  # results/explanations/.../<explainer>.parquet
         context = {"seed": par.seed}
@@ -64,9 +87,17 @@ def run(job) -> None:
         if spec["method"] in NEEDS_BACKGROUND:
             with timer("load"):
                 context["background"] = background(fin.train, fin.test, spec["background_size"], par.seed)
-        with timer("compute"):
-            attr = explain(model, xs, target, with_pass_batch(spec, par.batch["explain_pass"]), par.batch["explain"], device,
-                           **context)
+        if name in shared:  # the clean rows from the shared cache, the adversarial ones computed here
+            with timer("load"):
+                clean_attr = clean_rows(shared[name], adv["ids"].numpy(), adv["pred_clean"].numpy())
+            with timer("compute"):
+                attr = torch.cat([torch.from_numpy(clean_attr), explain(
+                    model, xs[n:], target[n:], with_pass_batch(spec, par.batch["explain_pass"]), par.batch["explain"],
+                    device, **context)])
+        else:
+            with timer("compute"):
+                attr = explain(model, xs, target, with_pass_batch(spec, par.batch["explain_pass"]), par.batch["explain"],
+                               device, **context)
         with timer("write"):
             write_explanations(
                 out,
