@@ -93,3 +93,16 @@ def test_layer_split_still_traces_a_model_with_the_deterministic_pool(effnet):
     x = torch.rand(2, 3, 224, 224)
     with torch.no_grad():
         assert torch.allclose(tail(head(x)), net(x), atol=1e-5)
+
+
+def test_setup_sets_deterministic_algorithms_without_importing_inductor():
+    """runtime.setup turns torch's deterministic flag on and off as the config says, without importing TorchInductor
+    (torch.use_deterministic_algorithms does: ~2 s of CPU per job, issue 18); checked in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    code = ("import sys, torch; from xaiadv import runtime; runtime.setup(0, 1, 'cpu', True); "
+            "a = torch.are_deterministic_algorithms_enabled(); runtime.setup(0, 1, 'cpu', False); "
+            "print(a, torch.are_deterministic_algorithms_enabled(), 'torch._inductor' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", "False", "False"]

@@ -33,7 +33,7 @@ def setup(seed: int = 0, threads: int | None = None, device: str = "auto", deter
         torch.set_num_threads(threads)
     if deterministic:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    torch.use_deterministic_algorithms(bool(deterministic))
+    use_deterministic_algorithms(bool(deterministic))
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cuda" and not torch.cuda.is_available():
@@ -41,6 +41,26 @@ def setup(seed: int = 0, threads: int | None = None, device: str = "auto", deter
     if device == "cuda":
         torch.backends.cudnn.benchmark = not deterministic
     return torch.device(device)
+
+
+def use_deterministic_algorithms(mode: bool) -> None:
+    """``torch.use_deterministic_algorithms(mode)`` without importing TorchInductor (issue 18).
+
+    The public function first imports ``torch._inductor.config`` to set Inductor's own flag, which pulls in
+    TorchDynamo and SymPy: 2.0-2.2 s of CPU in every job on this project's 2-core VM (measured, torch 2.14), ~8 min
+    over the default's jobs, for a compiler no stage uses. This sets the same global flag through
+    ``torch._C._set_deterministic_algorithms`` and Inductor's flag only where Inductor is already loaded (a later
+    import keeps Inductor's default: a stage that compiles must call torch's function itself).
+    Falls back to the public function where the private one is missing."""
+    import torch
+
+    setter = getattr(torch._C, "_set_deterministic_algorithms", None)
+    if setter is None:
+        torch.use_deterministic_algorithms(mode)
+        return
+    if "torch._inductor.config" in sys.modules:
+        sys.modules["torch._inductor.config"].deterministic = mode
+    setter(mode, warn_only=False)
 
 
 # glibc's mallopt parameters (malloc.h): M_TRIM_THRESHOLD, M_MMAP_THRESHOLD
