@@ -87,10 +87,14 @@ def test_clean_images_are_rectified_once_for_every_attack(attack_job, tmp_path, 
     second.output.tensors, second.output.summary = str(tmp_path / "adv2.safetensors"), str(tmp_path / "adv2.json")
     run_job(second)
     cfg = xcfg.validate(yaml.safe_load((ROOT / "config.yaml").read_text()))
-    specs = {k: v for k, v in dag.rectifier_specs(cfg, "mnist").items() if k in ("blur", "random_deletion")}
+    specs = {k: v for k, v in dag.rectifier_specs(cfg, "mnist").items() if k in ("blur", "random_deletion", "dae")}
     common = {"model": str(tmp_path / "model.safetensors"), "test": str(tmp_path / "test.safetensors")}
-    par = {"rectifiers": specs, "denoisers": {}, "batch": dag.model_batches(cfg, "mnist_cnn"), "n_rectify": 12, "seed": 0,
-           "device": "cpu", "deterministic": True}
+    from xaiadv.rectifiers.dae import DenoisingAutoencoder, save_denoiser
+
+    torch.manual_seed(0)  # an untrained denoiser: a rectifier whose job loads a file of its own (its metadata too)
+    save_denoiser(tmp_path / "dae.safetensors", DenoisingAutoencoder(1, 8), {"channels": 1, "width": 8})
+    par = {"rectifiers": specs, "denoisers": {"dae": str(tmp_path / "dae.safetensors")},
+           "batch": dag.model_batches(cfg, "mnist_cnn"), "n_rectify": 12, "seed": 0, "device": "cpu", "deterministic": True}
     advs = [str(tmp_path / "adv.safetensors"), str(tmp_path / "adv2.safetensors")]
     shared = str(tmp_path / "clean.safetensors")
     run_job(make_job("rectify_clean", input={**common, "adv": advs}, output={"tensors": shared}, params=par,
@@ -102,7 +106,7 @@ def test_clean_images_are_rectified_once_for_every_attack(attack_job, tmp_path, 
     picks = [chosen(xt, load_tensors(a)[0], 12) for a in advs]
     union = sorted(set(picks[0]["index"].tolist()) | set(picks[1]["index"].tolist()))
     assert t["index"].tolist() == union and len(union) < 24 + 1  # each image once
-    assert meta["aggregate"] == {"blur": "vote", "random_deletion": "mean"}
+    assert meta["aggregate"] == {"blur": "vote", "random_deletion": "mean", "dae": "vote"}
     assert t["random_deletion/hits"].shape == (10, len(union))
     for k, (a, c) in enumerate(zip(advs, picks)):
         (tmp_path / str(k)).mkdir()

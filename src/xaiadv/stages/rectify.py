@@ -57,7 +57,7 @@ def run(job) -> None:
         from .rectify_clean import rows_for
 
         device, model, x, adv = load_attacked(job)
-        shared, meta = load_tensors(fin.clean)  # the clean images' rectification (rule rectify_clean)
+        shared, shared_meta = load_tensors(fin.clean)  # the clean images' rectification (rule rectify_clean)
         c = chosen(x, adv, par.n_rectify)
         x_adv, x_clean, y, label_adv, label_clean = c["x_adv"], c["x_clean"], c["y"], c["label_adv"], c["label_clean"]
         sel = c["index"]
@@ -95,7 +95,7 @@ def run(job) -> None:
             if f"{name}/hits" not in shared:
                 raise SystemExit(f"{fin.clean}: no rows of rectifier {name!r} (rerun rule rectify_clean)")
             h = shared[f"{name}/hits"]
-            r_clean = {"hits": h[rows] if h.dim() == 1 else h[:, rows], "aggregate": meta["aggregate"][name],
+            r_clean = {"hits": h[rows] if h.dim() == 1 else h[:, rows], "aggregate": shared_meta["aggregate"][name],
                        "logits": shared[f"{name}/logits"][rows]}
         with timer("write"):
             write_json(out, {"dataset": wc.dataset, "model": wc.model, "attack": wc.attack, "rectifier": name, "spec": spec,
