@@ -6,7 +6,8 @@ rule rectify:
         model=R("models/{dataset}/{model}/model.safetensors"),
         test=R("data/{dataset}/test.safetensors"),
         adv=R("attacks/{dataset}/{model}/{attack}.safetensors"),
-        clean=R("rectify_clean/{dataset}/{model}.safetensors"),
+        # ancient: as explain's clean input (a changed attack must not rerun every other attack's job)
+        clean=ancient(R("rectify_clean/{dataset}/{model}.safetensors")),
         denoisers=lambda wc: list(denoisers(wc.dataset).values()),
         code=code("rectify", *methods("rectifiers")),
     output:
@@ -75,7 +76,7 @@ rule rectify_grid:
         model=R("models/{dataset}/{model}/model.safetensors"),
         test=R("data/{dataset}/test.safetensors"),
         adv=R("attacks/{dataset}/{model}/{attack}.safetensors"),
-        clean=R("rectify_clean/{dataset}/{model}/cam_grid.safetensors"),
+        clean=ancient(R("rectify_clean/{dataset}/{model}/cam_grid.safetensors")),
         code=code("rectify_grid"),
     output:
         csv=R("rectify/{dataset}/{model}/{attack}/cam_grid.csv"),
