@@ -73,8 +73,9 @@ def test_source_files_follow_imports_within_the_package():
 
 
 def test_clean_images_are_rectified_once_for_every_attack(attack_job, tmp_path, mnist_model):
-    """rule rectify_clean rectifies the union of the attacks' chosen clean images once (rectify_grid_clean sweeps the
-    CAM grid on them once); each rectify (rectify_grid) job reads its images' rows: for a deterministic rectifier (blur) exactly what rectifying that attack's clean images gives, for a
+    """rule rectify_clean rectifies every image the model's rectified attacks attack once, decided from the config and
+    the model's predictions, not the attacks' outputs (rectify_grid_clean sweeps the CAM grid on them once); each
+    rectify (rectify_grid) job reads its images' rows: for a deterministic rectifier (blur) exactly what rectifying that attack's clean images gives, for a
     "mean" rectifier (random deletion) one row of repeats per image; an image missing from the shared file stops the
     job with a message naming the rule to rerun."""
     from xaiadv.io import load_tensors
@@ -94,20 +95,22 @@ def test_clean_images_are_rectified_once_for_every_attack(attack_job, tmp_path, 
     torch.manual_seed(0)  # an untrained denoiser: a rectifier whose job loads a file of its own (its metadata too)
     save_denoiser(tmp_path / "dae.safetensors", DenoisingAutoencoder(1, 8), {"channels": 1, "width": 8})
     par = {"rectifiers": specs, "denoisers": {"dae": str(tmp_path / "dae.safetensors")},
-           "batch": dag.model_batches(cfg, "mnist_cnn"), "n_rectify": 12, "seed": 0, "device": "cpu", "deterministic": True}
+           "batch": dag.model_batches(cfg, "mnist_cnn"), "n_rectify": 12, "n_evals": [40, 40], "seed": 0, "device": "cpu",
+           "deterministic": True}
     advs = [str(tmp_path / "adv.safetensors"), str(tmp_path / "adv2.safetensors")]
     shared = str(tmp_path / "clean.safetensors")
-    run_job(make_job("rectify_clean", input={**common, "adv": advs}, output={"tensors": shared}, params=par,
+    run_job(make_job("rectify_clean", input=common, output={"tensors": shared}, params=par,
                      wildcards={"dataset": "mnist", "model": "mnist_cnn"}, log=[str(tmp_path / "clean.log")]))
     t, meta = load_tensors(shared)
     from xaiadv.data import load_split
 
     xt = load_split(str(tmp_path / "test.safetensors"))[0]
     picks = [chosen(xt, load_tensors(a)[0], 12) for a in advs]
+    attacked = load_tensors(advs[0])[0]["index"].tolist()  # the correctly classified ones among the first 40
     union = sorted(set(picks[0]["index"].tolist()) | set(picks[1]["index"].tolist()))
-    assert t["index"].tolist() == union and len(union) < 24 + 1  # each image once
+    assert t["index"].tolist() == attacked and set(union) <= set(attacked)  # each attacked image once
     assert meta["aggregate"] == {"blur": "vote", "random_deletion": "mean", "dae": "vote"}
-    assert t["random_deletion/hits"].shape == (10, len(union))
+    assert t["random_deletion/hits"].shape == (10, len(attacked))
     for k, (a, c) in enumerate(zip(advs, picks)):
         (tmp_path / str(k)).mkdir()
         outs = {r: str(tmp_path / str(k) / f"{r}.json") for r in specs}
@@ -121,12 +124,13 @@ def test_clean_images_are_rectified_once_for_every_attack(attack_job, tmp_path, 
     # the CAM grid (Kao Figures 6-7): the clean sweep once, each attack's rows read from it
     grid = {**dag.grid_spec(cfg, "mnist"), "intensity": [0.3, 0.7], "percentage": [0.5], "repeats": 2}
     gpar = {"rectifiers": {"gradcam_deletion": dag.rectifier_specs(cfg, "mnist")["gradcam_deletion"]}, "grid": grid,
-            "n_rectify": 12, "seed": 0, "device": "cpu", "deterministic": True}
+            "n_rectify": 12, "n_evals": [40], "batch": dag.model_batches(cfg, "mnist_cnn"), "seed": 0, "device": "cpu",
+            "deterministic": True}
     gshared = str(tmp_path / "grid_clean.safetensors")
-    run_job(make_job("rectify_grid_clean", input={**common, "adv": advs}, output={"tensors": gshared}, params=gpar,
+    run_job(make_job("rectify_grid_clean", input=common, output={"tensors": gshared}, params=gpar,
                      wildcards={"dataset": "mnist", "model": "mnist_cnn"}))
     gt, _ = load_tensors(gshared)
-    assert gt["index"].tolist() == union and gt["gradcam_deletion"].shape == (2, 1, len(union))
+    assert gt["index"].tolist() == attacked and gt["gradcam_deletion"].shape == (2, 1, len(attacked))
     run_job(make_job("rectify_grid", input={**common, "adv": advs[1], "clean": gshared},
                      output={"csv": str(tmp_path / "grid.csv")}, params=gpar,
                      wildcards={"dataset": "mnist", "model": "mnist_cnn", "attack": "fgsm_linf"}))
@@ -134,21 +138,24 @@ def test_clean_images_are_rectified_once_for_every_attack(attack_job, tmp_path, 
 
     df = pd.read_csv(tmp_path / "grid.csv")
     clean = df[df.images == "clean"].sort_values("intensity")
-    rows = [union.index(i) for i in picks[1]["index"].tolist()]
+    rows = [attacked.index(i) for i in picks[1]["index"].tolist()]
     assert list(clean.n) == [len(rows)] * 2
     assert list(clean.accuracy) == [gt["gradcam_deletion"][i, 0, rows].float().mean().item() for i in range(2)]
     with pytest.raises(SystemExit, match="rerun rule rectify_grid_clean"):  # a grid the shared file was not made for
         run_job(make_job("rectify_grid", input={**common, "adv": advs[1], "clean": gshared},
                          output={"csv": str(tmp_path / "grid2.csv")}, params={**gpar, "grid": {**grid, "repeats": 3}},
                          wildcards={"dataset": "mnist", "model": "mnist_cnn", "attack": "fgsm_linf"}))
-    bad = {**par, "n_rectify": 20}  # more images than the shared file holds
+    small = str(tmp_path / "clean_small.safetensors")  # a shared file for attacks on the first 10 digits only
+    run_job(make_job("rectify_clean", input=common, output={"tensors": small}, params={**par, "n_evals": [10]},
+                     wildcards={"dataset": "mnist", "model": "mnist_cnn"}))
     with pytest.raises(SystemExit, match="rerun rule rectify_clean"):
-        run_job(make_job("rectify", input={**common, "adv": advs[0], "clean": shared}, output={"files": [outs["blur"]]},
-                         params=bad, wildcards={"dataset": "mnist", "model": "mnist_cnn", "attack": "fgsm_linf"}))
+        run_job(make_job("rectify", input={**common, "adv": advs[0], "clean": small}, output={"files": [outs["blur"]]},
+                         params=par, wildcards={"dataset": "mnist", "model": "mnist_cnn", "attack": "fgsm_linf"}))
 
 
 def test_clean_explanations_are_computed_once_for_every_attack(attack_job, tmp_path):
-    """rule explain_clean explains the union of the explained attacks' clean images once; an explain job with that
+    """rule explain_clean explains the union of the explained attacks' clean images once (from the config's counts and
+    the model's predictions); an explain job with that
     cache copies its clean rows and explains only its adversarial examples: for a deterministic explainer (saliency)
     the file is the one the job writes without the shared cache, row for row."""
     from xaiadv.cache import read_explanations
@@ -166,8 +173,8 @@ def test_clean_explanations_are_computed_once_for_every_attack(attack_job, tmp_p
     advs = [str(tmp_path / "adv.safetensors"), str(tmp_path / "adv2.safetensors")]
     (tmp_path / "clean").mkdir()
     shared = str(tmp_path / "clean" / "saliency.parquet")
-    run_job(make_job("explain_clean", input={**common, "adv": advs}, output={"files": [shared]},
-                     params={**par, "counts": [10, 25]}, wildcards={"dataset": "mnist", "model": "mnist_cnn"}))
+    run_job(make_job("explain_clean", input=common, output={"files": [shared]},
+                     params={**par, "counts": [10, 25], "n_evals": [40, 40]}, wildcards={"dataset": "mnist", "model": "mnist_cnn"}))
     frame, _, _ = read_explanations(shared)
     assert (frame.variant == "clean").all() and frame.sample_id.is_unique and len(frame) >= 25
     for k, clean in enumerate(([shared], None)):

@@ -9,9 +9,7 @@ rule explain:
         test=R("data/{dataset}/test.safetensors"),
         train=R("data/{dataset}/train.safetensors"),
         adv=R("attacks/{dataset}/{model}/{attack}.safetensors"),
-        # ancient: a new attack changes the shared clean cache (its images join the union), not the rows the other
-        # attacks read, so it must not rerun every other attack's explain job
-        clean=[ancient(R(f"explanations_clean/{{dataset}}/{{model}}/{e}.parquet")) for e in PIXEL_EXPLAINERS],
+        clean=[R(f"explanations_clean/{{dataset}}/{{model}}/{e}.parquet") for e in PIXEL_EXPLAINERS],
         code=code("explain", *methods("explainers", PIXEL_EXPLAINERS)),
     output:
         files=[R(f"explanations/{{dataset}}/{{model}}/{{attack}}/{e}.parquet") for e in PIXEL_EXPLAINERS],
@@ -35,15 +33,13 @@ rule explain:
         "../scripts/stage.py"
 
 
-# The clean rows of every explained attack's cache, each clean image explained once per model (explain copies its rows).
+# The clean rows of every explained attack's cache, each clean image explained once per model (explain copies its rows);
+# the images follow from the config and the model's predictions, not from the attacks' outputs (no attack reruns it).
 rule explain_clean:
     input:
         model=R("models/{dataset}/{model}/model.safetensors"),
         test=R("data/{dataset}/test.safetensors"),
         train=R("data/{dataset}/train.safetensors"),
-        adv=lambda wc: [
-            R(f"attacks/{wc.dataset}/{wc.model}/{a}.safetensors") for a in dag.explained_attacks(config, wc.dataset)
-        ],
         code=code("explain_clean", *methods("explainers", PIXEL_EXPLAINERS)),
     output:
         files=[R(f"explanations_clean/{{dataset}}/{{model}}/{e}.parquet") for e in PIXEL_EXPLAINERS],
@@ -58,6 +54,9 @@ rule explain_clean:
         gpu=job_resource("explain", "gpu"),
     params:
         explainers=canonical(PIXEL_EXPLAINERS),
+        n_evals=lambda wc: [
+            dag.attack_n_eval(config, a, wc.dataset, wc.model) for a in dag.explained_attacks(config, wc.dataset)
+        ],
         counts=lambda wc: [dag.explain_count(config, wc.dataset, a) for a in dag.explained_attacks(config, wc.dataset)],
         batch=batches,
         seed=config["seed"],

@@ -6,8 +6,7 @@ rule rectify:
         model=R("models/{dataset}/{model}/model.safetensors"),
         test=R("data/{dataset}/test.safetensors"),
         adv=R("attacks/{dataset}/{model}/{attack}.safetensors"),
-        # ancient: as explain's clean input (a changed attack must not rerun every other attack's job)
-        clean=ancient(R("rectify_clean/{dataset}/{model}.safetensors")),
+        clean=R("rectify_clean/{dataset}/{model}.safetensors"),
         denoisers=lambda wc: list(denoisers(wc.dataset).values()),
         code=code("rectify", *methods("rectifiers")),
     output:
@@ -33,17 +32,12 @@ rule rectify:
         "../scripts/stage.py"
 
 
-# Beyond Kao et al.: every rectifier on the clean images of a model's rectified attacks, each image once (the attacks'
-# chosen clean images are mostly the same; rectify reads its rows).
+# Beyond Kao et al.: every rectifier on the clean images of a model's rectified attacks, each image once (every image
+# they attack, from the config and the model's predictions, not the attacks' outputs; rectify reads its rows).
 rule rectify_clean:
     input:
         model=R("models/{dataset}/{model}/model.safetensors"),
         test=R("data/{dataset}/test.safetensors"),
-        adv=lambda wc: [
-            R(f"attacks/{d}/{m}/{a}.safetensors")
-            for d, m, a in dag.rectification_jobs(config)
-            if (d, m) == (wc.dataset, wc.model)
-        ],
         denoisers=lambda wc: list(denoisers(wc.dataset).values()),
         code=code("rectify_clean", *methods("rectifiers")),
     output:
@@ -61,7 +55,11 @@ rule rectify_clean:
         rectifiers=lambda wc: canonical(dag.rectifier_specs(config, wc.dataset)),
         denoisers=lambda wc: canonical(denoisers(wc.dataset)),
         batch=batches,
-        n_rectify=lambda wc: config["datasets"][wc.dataset]["n_rectify"] or 0,
+        n_evals=lambda wc: [
+            dag.attack_n_eval(config, a, d, m)
+            for d, m, a in dag.rectification_jobs(config)
+            if (d, m) == (wc.dataset, wc.model)
+        ],
         seed=config["seed"],
         device=config["device"],
         deterministic=config["deterministic"],
@@ -76,7 +74,7 @@ rule rectify_grid:
         model=R("models/{dataset}/{model}/model.safetensors"),
         test=R("data/{dataset}/test.safetensors"),
         adv=R("attacks/{dataset}/{model}/{attack}.safetensors"),
-        clean=ancient(R("rectify_clean/{dataset}/{model}/cam_grid.safetensors")),
+        clean=R("rectify_clean/{dataset}/{model}/cam_grid.safetensors"),
         code=code("rectify_grid"),
     output:
         csv=R("rectify/{dataset}/{model}/{attack}/cam_grid.csv"),
@@ -102,16 +100,11 @@ rule rectify_grid:
         "../scripts/stage.py"
 
 
-# The grid's clean images: each image of the model's swept attacks once (rectify_grid reads its rows).
+# The grid's clean images: each image the model's swept attacks attack, once (rectify_grid reads its rows).
 rule rectify_grid_clean:
     input:
         model=R("models/{dataset}/{model}/model.safetensors"),
         test=R("data/{dataset}/test.safetensors"),
-        adv=lambda wc: [
-            R(f"attacks/{d}/{m}/{a}.safetensors")
-            for d, m, a in dag.grid_jobs(config)
-            if (d, m) == (wc.dataset, wc.model)
-        ],
         code=code("rectify_grid_clean"),
     output:
         tensors=R("rectify_clean/{dataset}/{model}/cam_grid.safetensors"),
@@ -129,7 +122,10 @@ rule rectify_grid_clean:
             {r: dag.rectifier_specs(config, wc.dataset)[r] for r in dag.grid_rectifiers(config)}
         ),
         grid=lambda wc: canonical(dag.grid_spec(config, wc.dataset)),
-        n_rectify=lambda wc: config["datasets"][wc.dataset]["n_rectify"] or 0,
+        batch=batches,
+        n_evals=lambda wc: [
+            dag.attack_n_eval(config, a, d, m) for d, m, a in dag.grid_jobs(config) if (d, m) == (wc.dataset, wc.model)
+        ],
         seed=config["seed"],
         device=config["device"],
         deterministic=config["deterministic"],

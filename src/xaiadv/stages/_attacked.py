@@ -53,3 +53,33 @@ def chosen(x, adv: dict, n_rectify: int) -> dict:
             "index": adv["index"][sel],
             "sample_id": adv["ids"][sel],
             "n_successful": int(ok.sum())}
+
+
+def attacked_clean(job, counts: list[int] | None = None):
+    """``(device, model, u)`` for the stages that work once on the clean images of a model's attacks (explain_clean,
+    rectify_clean, rectify_grid_clean; issue 18). The attack stage attacks the correctly classified images among the
+    first ``n_eval`` test images; attack i of ``job.params.n_evals`` takes the first ``n_evals[i]``, and the stage's
+    per-attack jobs the first ``counts[i]`` of those (0 or None: all). ``u`` is their union, each image once, sorted
+    by test-split index: {"index", "ids", "y", "label" (the model's prediction, = y)} (N,) int64 and "x" (N, C, H, W)
+    in [0, 1]. Decided from the model's predictions alone (batch ``job.params.batch["attack"]``, as the attack stage
+    predicts), not from the attacks' outputs: a changed attack reruns none of the shared jobs, nor through them its
+    sibling attacks' jobs."""
+    import torch
+
+    from ..data import load_split
+    from ..models import load_model
+    from ..models.train import predict
+
+    fin, par = job.input, job.params
+    device = runtime.setup(par.seed, job.threads, par.device, par.deterministic)
+    model = load_model(fin.model, device)
+    n_evals = list(par.n_evals)
+    x, y, ids, _ = load_split(fin.test, max(n_evals, default=0))
+    pred = predict(model, x, par.batch["attack"], device)
+    keep = torch.nonzero(pred == y).flatten()
+    rows: set[int] = set()
+    for n_eval, k in zip(n_evals, counts or [0] * len(n_evals)):
+        mine = keep[keep < n_eval]
+        rows.update((mine[:k] if k else mine).tolist())
+    index = torch.tensor(sorted(rows), dtype=torch.long)
+    return device, model, {"index": index, "ids": ids[index], "x": x[index], "y": y[index], "label": pred[index]}

@@ -1,6 +1,6 @@
 """rectify_grid_clean: Kao et al. Figures 6-7's sweep of the CAM rectifiers on the clean images of one model's swept
-attacks, each image once (issue 18; see :mod:`.rectify_clean`: the attacks' chosen clean images are mostly the same,
-and the sweep of a clean image does not depend on the attack). Each ``rectify_grid`` job reads its images' rows.
+attacks, each image once (issue 18; see :mod:`.rectify_clean`: every image the swept attacks attack, a superset of
+the ones each rectify_grid job takes, and the sweep of a clean image does not depend on the attack). Each ``rectify_grid`` job reads its images' rows.
 
 Writes one safetensors file: ``index`` (N,) int64 test-split indices (sorted), ``y`` and ``label`` (N,) the true and
 the model's labels, and per CAM rectifier ``<name>`` (len(intensity), len(percentage), N) bool: the voted label of
@@ -19,22 +19,16 @@ def run(job) -> None:
     with timer("load"):
         import torch
 
-        from ..data import load_split
-        from ..io import load_tensors, save_tensors
-        from ..models import load_model
+        from ..io import save_tensors
         from ..rectifiers.cam import grid
-        from .rectify_clean import union_of_chosen
+        from ._attacked import attacked_clean
         from .rectify_grid import grid_params
 
-        device = runtime.setup(par.seed, job.threads, par.device, par.deterministic)
-        model = load_model(fin.model, device)
-        advs = [load_tensors(p)[0] for p in fin.adv]
-        last = max((int(a["index"].max()) for a in advs if len(a["index"])), default=-1)
-        x, _, _, _ = load_split(fin.test, last + 1)
-        u = union_of_chosen(x, advs, par.n_rectify)
+        device, model, u = attacked_clean(job)
         g = par.grid
-        print(f"{wc.model}: the {len(u['index'])} clean images of {len(advs)} attacks, {len(g['intensity'])} x "
-              f"{len(g['percentage'])} grid, rectifiers {', '.join(par.rectifiers)}", file=sys.stderr)
+        print(f"{wc.model}: the {len(u['index'])} clean images its {len(par.n_evals)} swept attacks attack, "
+              f"{len(g['intensity'])} x {len(g['percentage'])} grid, rectifiers {', '.join(par.rectifiers)}",
+              file=sys.stderr)
     out = {"index": u["index"], "y": u["y"], "label": u["label"]}
     for k, (name, spec) in enumerate(par.rectifiers.items()):
         with timer("compute"):
@@ -44,5 +38,5 @@ def run(job) -> None:
         print(f"{name}: done", file=sys.stderr)
     with timer("write"):
         save_tensors(fout.tensors, out, {"dataset": wc.dataset, "model": wc.model, "grid": g,
-                                         "rectifiers": par.rectifiers, "n_rectify": par.n_rectify})
+                                         "rectifiers": par.rectifiers, "n_evals": par.n_evals})
     timer.report("rectify_grid_clean", model=wc.model, n=len(u["index"]))
