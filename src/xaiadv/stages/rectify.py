@@ -54,7 +54,7 @@ def run(job) -> None:
         from ..io import load_tensors, write_json
         from ..rectifiers import evaluate, source_file
         from ._attacked import chosen, load_attacked, spec_for_output
-        from .rectify_clean import rows_for
+        from .rectify_clean import rectifier_extra, rows_for
 
         device, model, x, adv = load_attacked(job)
         shared, shared_meta = load_tensors(fin.clean)  # the clean images' rectification (rule rectify_clean)
@@ -73,22 +73,14 @@ def run(job) -> None:
     for out in fout.files:
         name, spec = spec_for_output(out, par.rectifiers, "rectifier")
         t0 = time.perf_counter()
-        extra = {}
-        if spec["method"] == "igos":
-            extra["path_batch"] = par.batch["igos_path"]
-        if spec["method"] == "dae":
-            from ..rectifiers.dae import load_denoiser
-
-            if name not in par.denoisers:
-                raise SystemExit(f"rectifier {name!r}: no --denoisers entry (rule train_denoiser)")
-            extra["denoiser"], meta = load_denoiser(par.denoisers[name], device)
-            if extra["denoiser"] is None:
-                with timer("write"):
-                    write_json(out, {"dataset": wc.dataset, "model": wc.model, "attack": wc.attack, "rectifier": name,
-                                     "spec": spec, "method": "dae", "skipped": meta["skipped"],
-                                     "n_successful": c["n_successful"], "code": source_file("dae").name})
-                print(f"{name}: skipped ({meta['skipped']})", file=sys.stderr)
-                continue
+        extra, skipped = rectifier_extra(name, spec, par, device)
+        if skipped:
+            with timer("write"):
+                write_json(out, {"dataset": wc.dataset, "model": wc.model, "attack": wc.attack, "rectifier": name,
+                                 "spec": spec, "method": "dae", "skipped": skipped["skipped"],
+                                 "n_successful": c["n_successful"], "code": source_file("dae").name})
+            print(f"{name}: skipped ({skipped['skipped']})", file=sys.stderr)
+            continue
         with timer("compute"):
             r_adv = evaluate(model, x_adv, label_adv, y, spec, batch_size=par.batch["rectify"], seed=par.seed, device=device,
                              extra=extra)

@@ -23,9 +23,28 @@ import time
 from .. import runtime
 
 
+def rectifier_extra(name: str, spec: dict, par, device) -> tuple[dict, dict | None]:
+    """``(extra, skipped)`` for rectifier ``name`` with ``spec`` in a job with params ``par``: the objects beyond its
+    config that :func:`xaiadv.rectifiers.evaluate` passes it (I-GOS's path batch, the DAE's trained denoiser) and,
+    for a DAE whose train_denoiser job skipped (no training images), that file's metadata (else None). Exits naming
+    the rectifier when a DAE has no denoiser file in ``par.denoisers``."""
+    extra, skipped = {}, None
+    if spec["method"] == "igos":
+        extra["path_batch"] = par.batch["igos_path"]
+    if spec["method"] == "dae":
+        from ..rectifiers.dae import load_denoiser
+
+        if name not in par.denoisers:
+            raise SystemExit(f"rectifier {name!r}: no --denoisers entry (rule train_denoiser)")
+        extra["denoiser"], meta = load_denoiser(par.denoisers[name], device)
+        if extra["denoiser"] is None:
+            skipped = meta
+    return extra, skipped
+
+
 def rows_for(clean: dict, index) -> torch.Tensor:  # noqa: F821 (torch imported lazily)
     """Positions in the shared file ``clean`` (its ``index``) of the test-split indices ``index`` (n,); exits naming
-    a missing image (the shared file was made for other attacks or another ``n_rectify``)."""
+    a missing image (the shared file was made for other attacks' images)."""
     import torch
 
     pos = {int(i): k for k, i in enumerate(clean["index"].tolist())}
@@ -36,7 +55,7 @@ def rows_for(clean: dict, index) -> torch.Tensor:  # noqa: F821 (torch imported 
 
 
 def run(job) -> None:
-    fin, fout, par, wc = job.input, job.output, job.params, job.wildcards
+    fout, par, wc = job.output, job.params, job.wildcards
     timer = runtime.Timer()
     with timer("load"):
         from ..io import save_tensors
@@ -49,18 +68,10 @@ def run(job) -> None:
     out = {"index": u["index"], "y": u["y"], "label": u["label"]}
     aggregate = {}
     for name, spec in par.rectifiers.items():
-        extra = {}
-        if spec["method"] == "igos":
-            extra["path_batch"] = par.batch["igos_path"]
-        if spec["method"] == "dae":
-            from ..rectifiers.dae import load_denoiser
-
-            if name not in par.denoisers:
-                raise SystemExit(f"rectifier {name!r}: no denoisers entry (rule train_denoiser)")
-            extra["denoiser"], _ = load_denoiser(par.denoisers[name], device)
-            if extra["denoiser"] is None:
-                print(f"{name}: skipped (no denoiser)", file=sys.stderr)
-                continue
+        extra, skipped = rectifier_extra(name, spec, par, device)
+        if skipped:
+            print(f"{name}: skipped ({skipped['skipped']})", file=sys.stderr)
+            continue
         t0 = time.perf_counter()
         with timer("compute"):
             r = evaluate(model, u["x"], u["label"], u["y"], spec, batch_size=par.batch["rectify"], seed=par.seed + 1,

@@ -14,7 +14,7 @@ from .. import runtime
 
 
 def run(job) -> None:
-    fin, fout, par, wc = job.input, job.output, job.params, job.wildcards
+    fout, par, wc = job.output, job.params, job.wildcards
     timer = runtime.Timer()
     with timer("load"):
         import torch
