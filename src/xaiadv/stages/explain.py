@@ -87,17 +87,15 @@ def run(job) -> None:
         if spec["method"] in NEEDS_BACKGROUND:
             with timer("load"):
                 context["background"] = background(fin.train, fin.test, spec["background_size"], par.seed)
-        if name in shared:  # the clean rows from the shared cache, the adversarial ones computed here
+        start = n if name in shared else 0  # the clean rows from the shared cache: only the adversarial ones here
+        if start:
             with timer("load"):
-                clean_attr = clean_rows(shared[name], adv["ids"].numpy(), adv["pred_clean"].numpy())
-            with timer("compute"):
-                attr = torch.cat([torch.from_numpy(clean_attr), explain(
-                    model, xs[n:], target[n:], with_pass_batch(spec, par.batch["explain_pass"]), par.batch["explain"],
-                    device, **context)])
-        else:
-            with timer("compute"):
-                attr = explain(model, xs, target, with_pass_batch(spec, par.batch["explain_pass"]), par.batch["explain"],
-                               device, **context)
+                clean_attr = torch.from_numpy(clean_rows(shared[name], adv["ids"].numpy(), adv["pred_clean"].numpy()))
+        with timer("compute"):
+            attr = explain(model, xs[start:], target[start:], with_pass_batch(spec, par.batch["explain_pass"]),
+                           par.batch["explain"], device, **context)
+            if start:
+                attr = torch.cat([clean_attr, attr])
         with timer("write"):
             write_explanations(
                 out,
