@@ -86,7 +86,8 @@ def test_jobs_went_through_the_scheduler_with_the_rules_resources(runs):
         for j in js:
             gpu = j.get("TresPerJob", "")
             res = cfg["resources"]
-            if rule in ("train_classifier", "train_denoiser", "attack", "explain", "rectify", "rectify_grid"):
+            if rule in ("train_classifier", "train_denoiser", "attack", "explain", "explain_clean", "rectify",
+                        "rectify_clean", "rectify_grid", "rectify_grid_clean", "leaderboard_transfer"):
                 assert gpu == f"gres:gpu:{res['gpu']}", (rule, gpu)
                 assert j["MinMemoryNode"] == f"{res['mem_mb']}M" and j["TimeLimit"] == f"00:{res['runtime']}:00", (rule, j)
             else:  # CPU-only rules ask for no GPU
