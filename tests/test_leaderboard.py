@@ -95,6 +95,30 @@ def test_smoothed_forest_is_the_forest_and_breaks_it_where_a_stand_in_does_not(m
         _detector(mnist_model, d, det="random_forest", surrogate="mlp")
 
 
+def test_smoothed_forest_log_odds_keep_a_gradient_where_its_probability_rounds_to_one(mnist_model, digits):
+    """Near the forest's own decisions (a small temperature) pure leaves make the smoothed probability exactly 1
+    in float32 on adversarial rows; the attacker's score, the log-odds computed in log space, stays finite there,
+    equals logit(p) where p does not round, and has a non-zero gradient (a clamped probability has none). The
+    temperature grid reaches below 0.003 (at 0.003 a forest on expected-gradients features agreed with itself on
+    half its fit rows)."""
+    from xaiadv.defenses.soft_forest import TAUS
+
+    assert min(TAUS) < 0.003
+    det = _detector(mnist_model, digits, det="random_forest")
+    f = digits["fit_adv"].flatten(1)[:64].clone().requires_grad_(True)
+    tau = 0.003  # raw pixels: at the calibrated 0.03 no row saturates; at 1e-4 logsigmoid itself underflows
+    p = det.soft.proba(f, tau)
+    saturated = (p >= 1) | (p <= 0)
+    assert saturated.any(), "no row saturates: the test does not reach the case it is about"
+    lo = det.soft.log_odds(f, tau)
+    assert torch.isfinite(lo).all()
+    (g,) = torch.autograd.grad(lo[saturated].sum(), f)
+    assert g[saturated].abs().sum(1).gt(0).all()
+    ok = ~saturated & (p > 1e-4) & (p < 1 - 1e-4)
+    if ok.any():
+        assert torch.allclose(lo[ok], (p[ok] / (1 - p[ok])).log(), atol=1e-2)
+
+
 class Quantiser(Defense):
     """A deliberately gradient-masking defense: inputs rounded to 16 levels (barely a change at eps 0.3: the
     undefended model in all but name), and the gradient of a step function, zero, for the attacker."""

@@ -177,6 +177,5 @@ class SaitoDetector(Defense):
         if self.feat == "sorted":
             f = f.sort(dim=1).values
         if self.soft is not None:
-            p = self.soft.proba(f).clamp(1e-6, 1 - 1e-6)
-            return logits, (p / (1 - p)).log() - self._soft_b
+            return logits, self.soft.log_odds(f) - self._soft_b
         return logits, f @ self._w + self._b

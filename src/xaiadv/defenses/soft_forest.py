@@ -19,8 +19,11 @@ import numpy as np
 import torch
 
 # temperature grid, as a fraction of each feature's standard deviation on the fit rows: the smoothest one whose
-# decisions agree with the forest's on at least AGREEMENT of the fit rows is used
-TAUS = (0.3, 0.1, 0.03, 0.01, 0.003)
+# decisions agree with the forest's on at least AGREEMENT of the fit rows is used. The grid reaches 1e-4: on expected-
+# gradients features of MNIST digits (many rows a hair from a split: 23% of (row, split) pairs within 3 x 0.003 std)
+# the forest at 0.003 agreed on 50% of its fit rows, every probability lifted by about 0.5, and the adaptive attack
+# had nothing to follow (the leaderboard row stayed at 100% robust); at 0.001, 100% (correlation 0.99995)
+TAUS = (0.3, 0.1, 0.03, 0.01, 0.003, 0.001, 3e-4, 1e-4)
 AGREEMENT = 0.95
 
 
@@ -68,15 +71,27 @@ class SoftForest:
         self.tau = TAUS[-1]
         self.agreement = None
 
-    def proba(self, f: torch.Tensor, tau: float | None = None) -> torch.Tensor:
-        """The smoothed forest's probability of class 1, (N,), for feature rows ``f`` (N, D); differentiable in ``f``."""
+    def _log_reach(self, f: torch.Tensor, tau: float | None) -> torch.Tensor:
+        """log P(row reaches leaf), (leaves, N), for feature rows ``f`` (N, D)."""
         tau = self.tau if tau is None else tau
         dev = f.device
         feat = self.feature.to(dev)
         z = (self.threshold.to(dev) - f[:, feat]) / (tau * self.scale.to(dev)[feat])  # (N, internal): > 0 goes left
-        log_reach = torch.sparse.mm(self.left.to(dev).t(), torch.nn.functional.logsigmoid(z).t()) + \
-            torch.sparse.mm(self.right.to(dev).t(), torch.nn.functional.logsigmoid(-z).t())  # (leaves, N)
-        return (log_reach.exp() * self.value.to(dev)[:, None]).sum(0) / self.n_trees
+        return torch.sparse.mm(self.left.to(dev).t(), torch.nn.functional.logsigmoid(z).t()) + \
+            torch.sparse.mm(self.right.to(dev).t(), torch.nn.functional.logsigmoid(-z).t())
+
+    def proba(self, f: torch.Tensor, tau: float | None = None) -> torch.Tensor:
+        """The smoothed forest's probability of class 1, (N,), for feature rows ``f`` (N, D); differentiable in ``f``."""
+        return (self._log_reach(f, tau).exp() * self.value.to(f.device)[:, None]).sum(0) / self.n_trees
+
+    def log_odds(self, f: torch.Tensor, tau: float | None = None) -> torch.Tensor:
+        """log(p / (1 - p)) of :meth:`proba`, (N,), computed in log space (two logsumexps over the leaves), so that
+        its gradient does not vanish where p rounds to 0 or 1: at a temperature close to the forest's own
+        decisions, pure leaves make p exactly 1 in float32 on most adversarial rows, and a clamped p has no
+        gradient at all (measured on the leaderboard's saliency and expected-gradients forests)."""
+        lr = self._log_reach(f, tau)
+        v = self.value.to(f.device).clamp(1e-6, 1 - 1e-6)[:, None]
+        return torch.logsumexp(lr + v.log(), 0) - torch.logsumexp(lr + (1 - v).log(), 0)
 
     def calibrate(self, rows: np.ndarray, forest) -> SoftForest:
         """Per-feature scale: the standard deviation of ``rows`` (N, D), the forest's fit rows; temperature: the
