@@ -83,6 +83,23 @@ def test_lrp_on_efficientnet_merges_batch_norm_and_restores_the_model(effnet, fo
     assert (["_conv_stem"], "_bn0") in pairs and (["_conv_head"], "_bn1") in pairs
 
 
+@pytest.mark.parametrize("net", ["mnist", "effnet"])
+def test_lrp_fast_zplus_equals_zennits(net, mnist_model, mnist_small, effnet, foolbox_images, monkeypatch):
+    """Our z+ rule skips zennit's negative half on layers whose input is non-negative (issue 18: LRP at 0.19-0.28
+    of a plain gradient): the relevance is zennit's ZPlus's, on the MNIST CNN (every hidden input post-ReLU) and on
+    EfficientNet-Lite0 (linear bottlenecks: negative inputs take zennit's own path)."""
+    import xaiadv.explainers.lrp as lrp
+    from zennit.rules import ZPlus
+
+    model, x = (mnist_model, mnist_small[2][:16]) if net == "mnist" else (effnet, foolbox_images[0][:2])
+    with torch.no_grad():
+        t = model(x).argmax(1)
+    ours = lrp.relevance(model, x, t)
+    monkeypatch.setattr(lrp, "_zplus_nonnegative", lambda: ZPlus(zero_params="bias"))
+    theirs = lrp.relevance(model, x, t)
+    assert torch.allclose(ours, theirs, rtol=1e-5, atol=1e-7 * theirs.abs().max().item())
+
+
 def test_heat_and_blur_keeps_the_heatmap_pixels_and_blurs_the_rest(mnist_model, mnist_small):
     from xaiadv.explainers.lrp import explain
     from xaiadv.rectifiers.heat_and_blur import blur, heatmap_mask, rectify

@@ -32,16 +32,59 @@ def batchnorm_pairs(net: nn.Module) -> list[tuple[list[str], str]]:
     return pairs
 
 
+ZPLUS_EPS = 1e-6  # zennit's default stabiliser of ZPlus
+
+
+def _zplus_nonnegative():
+    """zennit's ``ZPlus`` (biases zeroed), the same relevance at about half the cost.
+
+    zennit's ZPlus is alpha=1, beta=0 for inputs of either sign: per layer it reruns the layer on the positive
+    inputs with w+ and on the negative inputs with w-, differentiates both, and stabilises their sum with
+    z + (1[z == 0] + sign z) eps. This rule (1) drops the negative half where the layer's input has no negative
+    value (after a ReLU: every hidden layer of a ReLU network), where that half is exactly zero (its bias is zeroed
+    too), and (2) divides by z + eps directly: both halves are >= 0 (w+ x+ and w- x-, no bias), where zennit's
+    stabiliser is z + eps, without its three temporaries of the layer's output size. Identical relevance
+    (tests/test_heat_and_blur.py, against zennit's ZPlus on the MNIST CNN and EfficientNet-Lite0). Our own
+    subclass because zennit has no such shortcut: LRP ran at 0.19-0.28 of a plain gradient's speed (issue 18;
+    benchmarks/bench_efficiency.py)."""
+    from zennit.core import ParamMod
+    from zennit.rules import ZPlus
+
+    class ZPlusNonNegative(ZPlus):
+        def backward(self, module, grad_input, grad_output):
+            x = self.stored_tensors["input"][0].detach()  # read only: no copy needed
+            negative = bool((x < 0).any())
+            halves = [(x.clamp(min=0) if negative else x, self.param_modifiers[0])]
+            if negative:
+                halves.append((x.clamp(max=0), self.param_modifiers[1]))
+            inputs, outputs = [], []
+            for inp, mod in halves:
+                inp = inp.requires_grad_()
+                with ParamMod.ensure(mod)(module) as modified, torch.autograd.enable_grad():
+                    outputs.append(modified.forward(inp))
+                inputs.append(inp)
+            total = outputs[0].detach() + (outputs[1].detach() if negative else 0.0)  # a new tensor
+            grad_out = grad_output[0] / total.add_(ZPLUS_EPS)
+            create = grad_output[0].requires_grad
+            grads = torch.autograd.grad(outputs, inputs, grad_outputs=[grad_out] * len(outputs), create_graph=create)
+            rel = inputs[0].detach() * grads[0] if not create else inputs[0] * grads[0]
+            if len(grads) == 2:
+                rel = rel + inputs[1] * grads[1]
+            return tuple(rel if orig.shape == rel.shape else None for orig in grad_input)
+
+    return ZPlusNonNegative(stabilizer=ZPLUS_EPS, zero_params="bias")
+
+
 def composite(net: nn.Module, first_rule: str = "zplus", low: float | torch.Tensor = 0.0,
               high: float | torch.Tensor = 1.0):
     """The zennit composite: ZPlus (biases zeroed) on Conv2d / Linear, Pass on activations; ``first_rule``
     "zbox": ZBox(low, high) on the first layer. Raises ``ValueError`` for another ``first_rule``."""
     from zennit.canonizers import NamedMergeBatchNorm
     from zennit.composites import LayerMapComposite, SpecialFirstLayerMapComposite
-    from zennit.rules import Pass, ZBox, ZPlus
+    from zennit.rules import Pass, ZBox
     from zennit.types import Activation, Convolution, Linear
 
-    layer_map = [(Activation, Pass()), (Convolution, ZPlus(zero_params="bias")), (Linear, ZPlus(zero_params="bias"))]
+    layer_map = [(Activation, Pass()), (Convolution, _zplus_nonnegative()), (Linear, _zplus_nonnegative())]
     pairs = batchnorm_pairs(net)
     canonizers = [NamedMergeBatchNorm(pairs)] if pairs else []
     if first_rule == "zplus":
