@@ -1,7 +1,7 @@
 """Each stage's efficiency against its compute floor, in one table (issue 18, item 4; not a test: prints figures).
 
 For every stage kernel the default config runs on MNIST (the attacks, the pixel explainers, the rectifiers, one
-adaptive-attack step), on the same digits at the same batch:
+adaptive-attack step would belong here: bench_adaptive.py), on the same digits, the floor at its best batch:
 
     efficiency = time of the bare passes the method must make / the method's time
 
@@ -15,7 +15,7 @@ rectifiers repeats fwd (+1 fwd+bwd for the heatmap). Each figure is the best of 
 warm-up, method and floor alternating, so the ratio holds on any machine (the machine is printed). Run on a quiet
 machine: on this project's 2-core VMs one ratio moved by up to 0.3 between two runs of 3 repeats each.
 
-    python benchmarks/bench_efficiency.py [--n 256] [--batch 256] [--threads 1] [--repeats 5]
+    python benchmarks/bench_efficiency.py [--n 256] [--batch 64] [--threads 1] [--repeats 5]
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_attack import mnist_model_and_data  # noqa: E402
 
 TARGET = 0.8
+FLOOR_BATCHES = (32, 64, 128, 256)  # the floor is the fastest of these batch sizes
 
 
 def passes(model, x, y, batch, fb: int, fwd: int) -> float:
@@ -52,13 +53,15 @@ def passes(model, x, y, batch, fb: int, fwd: int) -> float:
     return time.perf_counter() - t
 
 
-def best_pair(method, floor, repeats: int) -> tuple[float, float]:
-    """Best of ``repeats`` timings of ``method`` and of ``floor``, run alternately (a slow spell of a shared VM hits
-    both), after one warm-up call of each."""
-    method(), floor()
+def best_pair(method, floors, repeats: int) -> tuple[float, float]:
+    """Best of ``repeats`` timings of ``method`` and the best of every callable in ``floors`` (the floor at each
+    batch of a ladder), run alternately (a slow spell of a shared VM hits both), after one warm-up call of each."""
+    method()
+    for f in floors:
+        f()
     tm, tf = [], []
     for _ in range(repeats):
-        for fn, out in ((method, tm), (floor, tf)):
+        for fn, out in ((method, tm), *((f, tf) for f in floors)):
             t = time.perf_counter()
             fn()
             out.append(time.perf_counter() - t)
@@ -108,7 +111,7 @@ def stages(model, x, y):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--n", type=int, default=256)
-    p.add_argument("--batch", type=int, default=256)
+    p.add_argument("--batch", type=int, default=64, help="the stages' batch (config batch_size)")
     p.add_argument("--threads", type=int, default=1, help="torch threads (the default config runs 1-thread jobs)")
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--only", default="", help="run the stages whose name contains this")
@@ -125,7 +128,9 @@ def main():
     for name, fn, fb, fwd in stages(model, x, y):
         if a.only and a.only not in name:
             continue
-        t_m, t_f = best_pair(lambda: fn(a.batch), lambda: passes(model, x, y, a.batch, fb, fwd), a.repeats)
+        # the floor at its best batch of a ladder (the stage runs at --batch, the config's batch_size)
+        t_m, t_f = best_pair(lambda: fn(a.batch), [lambda b=b: passes(model, x, y, b, fb, fwd) for b in FLOOR_BATCHES],
+                             a.repeats)
         eff = t_f / t_m
         rows.append((name, eff))
         cnt = " + ".join(s for s in (f"{fb} fb" if fb else "", f"{fwd} f" if fwd else "") if s)

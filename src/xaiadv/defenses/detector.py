@@ -108,6 +108,8 @@ class SaitoDetector(Defense):
         self.context = context or {}
         self.name = name or f"saito_{explainer['method']}_{detector['method']}"
         self.random = explainer["method"] in ("expected_gradients", "lime")
+        if explainer["method"] == "expected_gradients":  # the surrogate batches its samples with the images
+            self.surrogate_samples = min(int(explainer.get("nsamples", EG_SURROGATE_SAMPLES)), EG_SURROGATE_SAMPLES)
         self._smooth = None
 
     # ------------------------------------------------------------------ real detector
@@ -118,7 +120,7 @@ class SaitoDetector(Defense):
                     seed=seed, **self.context)
         return features(a.numpy(), self.feat)
 
-    def features_of(self, x: torch.Tensor, batch_size: int = 256) -> np.ndarray:
+    def features_of(self, x: torch.Tensor, batch_size: int = 64) -> np.ndarray:
         """Feature rows (N, D) of ``x`` (N, C, H, W) in [0, 1]."""
         return np.concatenate([self._features(x[i:i + batch_size].to(self.device), i) for i in range(0, len(x), batch_size)])
 
@@ -152,7 +154,7 @@ class SaitoDetector(Defense):
         self.n_calib = len(fcal)
         return self
 
-    def score(self, x, batch_size=256):
+    def score(self, x, batch_size=64):
         return torch.from_numpy(self.clf.predict_proba(self.features_of(x, batch_size))[:, 1]).float()
 
     def _decide(self, x, seed):

@@ -26,7 +26,7 @@ class LANDefense(Defense):
         label = self.model(x).argmax(1)
         return label, self.f2(self.g.importance(x)).argmax(1) != label
 
-    def score(self, x, batch_size=256):
+    def score(self, x, batch_size=64):
         out = []
         with torch.no_grad():
             for i in range(0, len(x), batch_size):
