@@ -41,3 +41,26 @@ def test_load_model_rejects_foreign_file(tmp_path):
 def test_unknown_arch():
     with pytest.raises(ValueError, match="unknown arch 'lenet7'"):
         build("lenet7")
+
+
+def test_accumulated_step_takes_the_full_batch_step(mnist_small):
+    """Issue 18: training passes run on micro-batches of 64 (faster per image on a CPU), the optimiser still
+    steps on the whole batch: with dropout off, the same update as one pass over 128 real digits."""
+    from xaiadv.models.train import accumulated_step
+
+    x, y = mnist_small[0][:128], mnist_small[1][:128]
+    torch.manual_seed(0)
+    a = build("kao_mnist_cnn").eval()
+    b = build("kao_mnist_cnn").eval()
+    b.load_state_dict(a.state_dict())
+    init = [p.detach().clone() for p in a.parameters()]
+    opt_a, opt_b = torch.optim.SGD(a.parameters(), lr=0.1), torch.optim.SGD(b.parameters(), lr=0.1)
+    la = accumulated_step(a, opt_a, x, y, micro=64)
+    opt_b.zero_grad()
+    lb = torch.nn.functional.cross_entropy(b(x), y)
+    lb.backward()
+    opt_b.step()
+    assert la == pytest.approx(lb.item(), rel=1e-5)
+    for pa, pb in zip(a.parameters(), b.parameters()):
+        assert torch.allclose(pa, pb, atol=1e-6)
+    assert all(not torch.equal(pa, p0) for pa, p0 in zip(a.parameters(), init))  # a step was taken

@@ -16,6 +16,8 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from .train import MICRO_BATCH, accumulated_step
+
 
 def adversarial_batch(model: nn.Module, x: torch.Tensor, y: torch.Tensor, spec: dict, scale: float = 1.0) -> torch.Tensor:
     """The training batch: PGD from a uniformly random start in the ``spec["norm"]`` ball ("Linf" or "L2") of
@@ -52,14 +54,12 @@ def train_adversarial(model: nn.Module, x: torch.Tensor, y: torch.Tensor, spec: 
         for i in bar:
             idx = perm[i:i + bs]
             xb, yb = x[idx].to(device), y[idx].to(device)
-            xb = adversarial_batch(model, xb, yb, spec, min(1.0, (step + 1) / warm) if warm else 1.0)
+            scale = min(1.0, (step + 1) / warm) if warm else 1.0
+            xb = torch.cat([adversarial_batch(model, xb[j:j + MICRO_BATCH], yb[j:j + MICRO_BATCH], spec, scale)
+                            for j in range(0, len(yb), MICRO_BATCH)])  # per-example attack, cache-sized passes
             model.train()
-            opt.zero_grad(set_to_none=True)
-            loss = nn.functional.cross_entropy(model(xb), yb)
-            loss.backward()
-            opt.step()
+            total += accumulated_step(model, opt, xb, yb) * len(idx)
             step += 1
-            total += loss.item() * len(idx)
             count += len(idx)
             bar.set_postfix(loss=f"{total / count:.4f}", refresh=False)
         losses.append(total / max(count, 1))
