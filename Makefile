@@ -44,6 +44,7 @@ lint: venv
 	$(BIN)/snakefmt --check Snakefile workflow
 
 bench: venv
+	$(BIN)/python benchmarks/bench_efficiency.py
 	$(BIN)/python benchmarks/bench_attack.py
 	$(BIN)/python benchmarks/bench_overhead.py
 	$(BIN)/python benchmarks/bench_job_startup.py
