@@ -53,7 +53,7 @@ def train_classifier(model: nn.Module, x: torch.Tensor, y: torch.Tensor, epochs:
 
 
 @torch.no_grad()
-def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 256, device: torch.device | str = "cpu") -> torch.Tensor:
+def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 64, device: torch.device | str = "cpu") -> torch.Tensor:
     """Predicted labels, int64 (N,), for ``x`` float32 (N, C, H, W) in [0, 1]."""
     model.to(device).eval()
     out = [model(x[i:i + batch_size].to(device)).argmax(1).cpu() for i in range(0, len(x), batch_size)]

@@ -72,7 +72,7 @@ def _heatmap_and_fill(model, x, label, cam, fill, n_steps, blur_kernel, blur_sig
 
 
 def grid(model, x, label, y, *, generator: torch.Generator, intensities, percentages, cam: str, fill: str, repeats: int,
-         n_steps: int, blur_kernel: int, blur_sigma: float, batch: int = 256) -> torch.Tensor:
+         n_steps: int, blur_kernel: int, blur_sigma: float, batch: int = 64) -> torch.Tensor:
     """Kao et al. Figures 6-7: rectified accuracy of the CAM rectifier over an intensity x percentage grid.
 
     ``x`` (N, C, H, W) in [0, 1] with current labels ``label`` (N,) and true labels ``y`` (N,); the heatmap and
