@@ -134,10 +134,11 @@ class Quantiser(Defense):
 
 
 def test_adaptive_pgd_runs_the_surrogate_in_chunks_of_the_same_per_example_gradient(mnist_model, digits):
-    """Issue 18: the surrogate runs on chunks of PASS_IMAGES // surrogate_samples images (the CNN is ~2x faster
+    """Issue 18: the surrogate runs on chunks of images_per_pass // surrogate_samples images (the CNN is ~2x faster
     per image at batch 64 than at 256-512), and chunking changes no example's step: a deterministic defense's
     iterates are the same, up to float rounding, whether its 32 digits go in one pass or in chunks of 5."""
     from xaiadv.adaptive import pgd
+    from xaiadv.runtime import PASS_IMAGES
 
     seen = []
 
@@ -156,7 +157,7 @@ def test_adaptive_pgd_runs_the_surrogate_in_chunks_of_the_same_per_example_gradi
     x = digits["x"].repeat(3, 1, 1, 1)[:80]
     y = digits["y"].repeat(3)[:80]
     pgd.attack_defense(d, x, y, eps=0.1, alpha=0.01, steps=1)
-    assert seen == [pgd.PASS_IMAGES, 80 - pgd.PASS_IMAGES]
+    assert seen == [PASS_IMAGES, 80 - PASS_IMAGES]
     seen.clear()
     d.surrogate_samples = 8  # e.g. expected gradients' samples, batched with the images
     pgd.attack_defense(d, x[:20], y[:20], eps=0.1, alpha=0.01, steps=1)

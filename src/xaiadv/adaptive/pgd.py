@@ -21,6 +21,7 @@ from __future__ import annotations
 import torch
 
 from ..defenses.base import correct
+from ..explainers.base import images_per_pass
 
 
 def margin(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -28,14 +29,6 @@ def margin(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     own = logits.gather(1, y[:, None])[:, 0]
     other = logits.masked_fill(torch.nn.functional.one_hot(y, logits.shape[1]).bool(), float("-inf")).max(1).values
     return own - other
-
-
-# images per surrogate pass: on the CPUs this project runs on, the MNIST CNN does 1.8-2.2x more forward+backward
-# passes per second at batch 64 than at 256-512 (1 and 2 threads; benchmarks/bench_efficiency.py's floor), and a
-# double-backprop surrogate likewise (expected gradients: 37.7 images/s at 8-16 images of 8 samples per pass, 20.1
-# at 64 images). A surrogate that runs k passes per image in one batch (expected gradients: its samples) declares
-# ``surrogate_samples = k`` and gets PASS_IMAGES // k images per chunk.
-PASS_IMAGES = 64
 
 
 def _loss(defense, x, y, eot: int, weight: float, kappa: float, step: int, part: int = 0, parts: int = 1) -> torch.Tensor:
@@ -75,15 +68,17 @@ def adaptive_pgd(defense, x: torch.Tensor, y: torch.Tensor, *, eps: float, alpha
     at once with ``seed`` (a random defense's draw for an image depends on its position in the batch, so every
     judgement, here and after, sees the same N images in the same order). ``x_init``: iterates to start from;
     those the defense already gets wrong are kept, the others are attacked from ``x``. ``batch``: images per
-    surrogate pass (default :data:`PASS_IMAGES` over the surrogate's ``surrogate_samples``); a random surrogate's
-    EOT draw depends on the chunk, as a random defense's on the batch position.
+    surrogate pass (default: :func:`xaiadv.explainers.base.images_per_pass` over the surrogate's
+    ``surrogate_samples``, the passes it batches per image: expected gradients' samples; its double-backprop
+    surrogate ran 37.7 images/s at 8-16 images of 8 samples per pass, 20.1 at 64); a random surrogate's EOT draw
+    depends on the chunk, as a random defense's on the batch position.
 
     Returns ``{"x_adv": (N, C, H, W) the first iterate the real defense got wrong, else the last one;
     "success": (N,) bool; "queries": real-defense evaluations}``. Raises ``ValueError`` for another ``norm``."""
     if norm not in ("Linf", "L2"):
         raise ValueError(f"adaptive_pgd: norm {norm!r}; allowed: Linf, L2")
     src = surrogate or defense
-    chunk = batch or max(1, PASS_IMAGES // max(1, int(getattr(src, "surrogate_samples", 1))))
+    chunk = batch or max(1, images_per_pass(x) // max(1, int(getattr(src, "surrogate_samples", 1))))
     x, y = x.detach(), y
     dev = x.device
     g = torch.Generator().manual_seed(seed)
@@ -113,13 +108,12 @@ def adaptive_pgd(defense, x: torch.Tensor, y: torch.Tensor, *, eps: float, alpha
                 xc = x_now[c0:c0 + chunk].clone().requires_grad_(True)
                 loss = _loss(src, xc, y_now[c0:c0 + chunk], eot, weight, kappa, s, part, parts)
                 (grad[c0:c0 + chunk],) = torch.autograd.grad(loss.sum(), xc)
-            xi = x_now
             with torch.no_grad():
                 if norm == "Linf":
-                    step = xi - alpha * grad.sign()
+                    step = x_now - alpha * grad.sign()
                 else:
                     n = grad.flatten(1).norm(dim=1).clamp(min=1e-12).view(-1, *[1] * (x.dim() - 1))
-                    step = xi - alpha * grad / n
+                    step = x_now - alpha * grad / n
                 cur[idx[a]] = _project(step, xo[a], eps, norm)
             if (s + 1) % check_every == 0 or s == steps - 1:
                 won = judge()

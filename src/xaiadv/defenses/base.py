@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from ..runtime import PASS_IMAGES
+
 
 class Defense:
     """A deployed defense around ``model`` (an ``nn.Module`` on [0, 1] images, eval mode).
@@ -24,7 +26,7 @@ class Defense:
     def _decide(self, x: torch.Tensor, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError
 
-    def decide(self, x: torch.Tensor, batch_size: int = 64, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    def decide(self, x: torch.Tensor, batch_size: int = PASS_IMAGES, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
         """The real defense on ``x`` (N, C, H, W) in [0, 1]: ``(label, rejected)``, (N,) int64 and (N,) bool on
         CPU. ``seed`` fixes its random draws (the same images always get the same decision)."""
         labels, rejected = [], []
@@ -37,7 +39,7 @@ class Defense:
             return torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.bool)
         return torch.cat(labels), torch.cat(rejected)
 
-    def score(self, x: torch.Tensor, batch_size: int = 64) -> torch.Tensor | None:
+    def score(self, x: torch.Tensor, batch_size: int = PASS_IMAGES) -> torch.Tensor | None:
         """A detector's real score (N,) on CPU, higher = more adversarial (for AUROC); None for non-detectors."""
         return None
 

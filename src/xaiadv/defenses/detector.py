@@ -29,6 +29,7 @@ from torch import nn
 from ..detectors.features import features
 from ..detectors.models import build as build_detector
 from ..explainers import explain
+from ..runtime import PASS_IMAGES
 from . import SURROGATE_EXPLAINERS
 from .base import Defense
 
@@ -48,6 +49,12 @@ def smooth_copy(model: nn.Module, beta: float = SOFTPLUS_BETA) -> nn.Module:
 EG_SURROGATE_SAMPLES = 8  # expected-gradients samples per EOT draw of the surrogate (the real explainer: nsamples)
 
 
+def eg_surrogate_samples(spec: dict) -> int:
+    """Expected-gradients samples per image of one surrogate draw for explainer ``spec``: its ``nsamples``, at most
+    :data:`EG_SURROGATE_SAMPLES`."""
+    return min(int(spec.get("nsamples", EG_SURROGATE_SAMPLES)), EG_SURROGATE_SAMPLES)
+
+
 def differentiable_attribution(smooth: nn.Module, x: torch.Tensor, target: torch.Tensor, spec: dict,
                                context: dict | None = None, seed: int = 0) -> torch.Tensor:
     """The attribution ``spec`` of ``x`` (N, C, H, W) for classes ``target`` (N,) as a differentiable function of
@@ -60,7 +67,7 @@ def differentiable_attribution(smooth: nn.Module, x: torch.Tensor, target: torch
         bg = (context or {}).get("background")
         if bg is None or not len(bg):
             raise ValueError("expected_gradients surrogate: no background images (context['background'])")
-        k = min(int(spec.get("nsamples", EG_SURROGATE_SAMPLES)), EG_SURROGATE_SAMPLES)
+        k = eg_surrogate_samples(spec)
         g = torch.Generator().manual_seed(int(seed))
         b = len(x)
         rind = torch.randint(len(bg), (b, k), generator=g)
@@ -109,7 +116,7 @@ class SaitoDetector(Defense):
         self.name = name or f"saito_{explainer['method']}_{detector['method']}"
         self.random = explainer["method"] in ("expected_gradients", "lime")
         if explainer["method"] == "expected_gradients":  # the surrogate batches its samples with the images
-            self.surrogate_samples = min(int(explainer.get("nsamples", EG_SURROGATE_SAMPLES)), EG_SURROGATE_SAMPLES)
+            self.surrogate_samples = eg_surrogate_samples(explainer)
         self._smooth = None
 
     # ------------------------------------------------------------------ real detector
@@ -120,7 +127,7 @@ class SaitoDetector(Defense):
                     seed=seed, **self.context)
         return features(a.numpy(), self.feat)
 
-    def features_of(self, x: torch.Tensor, batch_size: int = 64) -> np.ndarray:
+    def features_of(self, x: torch.Tensor, batch_size: int = PASS_IMAGES) -> np.ndarray:
         """Feature rows (N, D) of ``x`` (N, C, H, W) in [0, 1]."""
         return np.concatenate([self._features(x[i:i + batch_size].to(self.device), i) for i in range(0, len(x), batch_size)])
 
@@ -154,7 +161,7 @@ class SaitoDetector(Defense):
         self.n_calib = len(fcal)
         return self
 
-    def score(self, x, batch_size=64):
+    def score(self, x, batch_size=PASS_IMAGES):
         return torch.from_numpy(self.clf.predict_proba(self.features_of(x, batch_size))[:, 1]).float()
 
     def _decide(self, x, seed):

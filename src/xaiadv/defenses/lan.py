@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import torch
 
+from ..runtime import PASS_IMAGES
 from .base import Defense
 
 
@@ -26,7 +27,7 @@ class LANDefense(Defense):
         label = self.model(x).argmax(1)
         return label, self.f2(self.g.importance(x)).argmax(1) != label
 
-    def score(self, x, batch_size=64):
+    def score(self, x, batch_size=PASS_IMAGES):
         out = []
         with torch.no_grad():
             for i in range(0, len(x), batch_size):

@@ -9,6 +9,8 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from ..runtime import PASS_IMAGES
+
 METHODS = ("saliency", "integrated_gradients", "guided_backprop", "grad_cam", "expected_gradients", "input_pixels", "lan", "lime", "lrp")
 NEEDS_BACKGROUND = ("expected_gradients",)
 # an explainer entry's keys that the workflow reads, not the method's ``explain`` (background_size: the explain
@@ -16,11 +18,10 @@ NEEDS_BACKGROUND = ("expected_gradients",)
 CONFIG_KEYS = ("method", "stages", "background_size")
 
 
-def images_per_pass(x: torch.Tensor, cap: int = 64) -> int:
+def images_per_pass(x: torch.Tensor, cap: int = PASS_IMAGES) -> int:
     """A fast, memory-safe number of images per forward/backward pass: at most about 4M input values (26 ImageNet
-    images at 224x224) and at most ``cap``. The cap was 512: the MNIST CNN's forward+backward passes run 2.2x
-    faster per image at batch 64 than at 512 on this project's 2-core VMs (1040 vs 473 images/s on 1 thread,
-    1875 vs 832 on 2; cache-sized batches), and IG went from 0.68 to ~1.0 of its floor."""
+    images at 224x224) and at most ``cap`` (:data:`xaiadv.runtime.PASS_IMAGES`; it was 512, and IG went from 0.68
+    to ~1.0 of its floor at 64)."""
     return int(min(cap, max(8, 4_000_000 // max(1, x[0].numel()))))
 
 

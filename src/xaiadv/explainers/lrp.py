@@ -67,9 +67,8 @@ def _zplus_nonnegative():
             grad_out = grad_output[0] / total.add_(ZPLUS_EPS)
             create = grad_output[0].requires_grad
             grads = torch.autograd.grad(outputs, inputs, grad_outputs=[grad_out] * len(outputs), create_graph=create)
-            rel = inputs[0].detach() * grads[0] if not create else inputs[0] * grads[0]
-            if len(grads) == 2:
-                rel = rel + inputs[1] * grads[1]
+            xs = inputs if create else [i.detach() for i in inputs]  # no graph unless the caller differentiates
+            rel = xs[0] * grads[0] if len(xs) == 1 else xs[0] * grads[0] + xs[1] * grads[1]
             return tuple(rel if orig.shape == rel.shape else None for orig in grad_input)
 
     return ZPlusNonNegative(stabilizer=ZPLUS_EPS, zero_params="bias")

@@ -6,12 +6,14 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from ..runtime import PASS_IMAGES
+
 
 # images per forward/backward pass in training: the optimiser's batch stays ``batch_size`` (Kao: 128), its gradient
 # accumulated over micro-batches of this size (mean loss weighted by size: the same gradient up to float rounding
 # and dropout's draws). The MNIST CNN trains 1.2x faster per image at 64 than at 128 on this project's 2-core VMs
-# (222 vs 183 images/s, 1 thread, measured back to back); its input-gradient passes 1.3x (1040 vs 816).
-MICRO_BATCH = 64
+# (222 vs 183 images/s, 1 thread, measured back to back): xaiadv.runtime.PASS_IMAGES.
+MICRO_BATCH = PASS_IMAGES
 
 
 def accumulated_step(model: nn.Module, opt, xb: torch.Tensor, yb: torch.Tensor, micro: int = MICRO_BATCH) -> float:
@@ -53,7 +55,7 @@ def train_classifier(model: nn.Module, x: torch.Tensor, y: torch.Tensor, epochs:
 
 
 @torch.no_grad()
-def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 64, device: torch.device | str = "cpu") -> torch.Tensor:
+def predict(model: nn.Module, x: torch.Tensor, batch_size: int = PASS_IMAGES, device: torch.device | str = "cpu") -> torch.Tensor:
     """Predicted labels, int64 (N,), for ``x`` float32 (N, C, H, W) in [0, 1]."""
     model.to(device).eval()
     out = [model(x[i:i + batch_size].to(device)).argmax(1).cpu() for i in range(0, len(x), batch_size)]

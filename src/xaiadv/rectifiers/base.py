@@ -8,6 +8,8 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from ..runtime import PASS_IMAGES
+
 METHODS = ("igos", "cam", "jpeg", "blur", "random_deletion", "dae", "heat_and_blur")
 AGGREGATE = {"igos": "vote", "cam": "vote", "jpeg": "vote", "blur": "vote", "random_deletion": "mean", "dae": "vote",
              "heat_and_blur": "vote"}
@@ -48,10 +50,10 @@ def rectify(model, x: torch.Tensor, label: torch.Tensor, spec: dict, *, seed: in
 
 
 @torch.no_grad()
-def predict(model, xs: torch.Tensor, batch: int = 64, with_logits: bool = False):
+def predict(model, xs: torch.Tensor, batch: int = PASS_IMAGES, with_logits: bool = False):
     """Labels of (R, N, C, H, W) images: (R, N) int64; with ``with_logits`` also their logits averaged over the R
-    repeats, (N, classes) float32 (for NDCG, Brama & Grinshpoun 2020). ``batch``: images per forward pass (64:
-    the MNIST CNN's forward passes run 1.6x faster per image at 64-128 than at 256 on a 2-core VM)."""
+    repeats, (N, classes) float32 (for NDCG, Brama & Grinshpoun 2020). ``batch``: images per forward pass
+    (:data:`xaiadv.runtime.PASS_IMAGES`)."""
     flat = xs.reshape(-1, *xs.shape[2:])
     logits = torch.cat([model(flat[i:i + batch]) for i in range(0, len(flat), batch)])
     pred = logits.argmax(1).view(xs.shape[0], xs.shape[1]).cpu()

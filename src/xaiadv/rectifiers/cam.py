@@ -14,6 +14,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ..runtime import PASS_IMAGES
 from .filters import gaussian_blur
 
 
@@ -72,7 +73,7 @@ def _heatmap_and_fill(model, x, label, cam, fill, n_steps, blur_kernel, blur_sig
 
 
 def grid(model, x, label, y, *, generator: torch.Generator, intensities, percentages, cam: str, fill: str, repeats: int,
-         n_steps: int, blur_kernel: int, blur_sigma: float, batch: int = 64) -> torch.Tensor:
+         n_steps: int, blur_kernel: int, blur_sigma: float, batch: int = PASS_IMAGES) -> torch.Tensor:
     """Kao et al. Figures 6-7: rectified accuracy of the CAM rectifier over an intensity x percentage grid.
 
     ``x`` (N, C, H, W) in [0, 1] with current labels ``label`` (N,) and true labels ``y`` (N,); the heatmap and
