@@ -21,7 +21,7 @@ def digits(mnist_small, mnist_model):
     _, _, x, y = mnist_small
     tr = lambda xx, yy: run_attack(mnist_model, xx, yy, PGD, batch_size=128, progress=False).x_adv  # noqa: E731
     return {"x": x[:32], "y": y[:32], "x_transfer": tr(x[:32], y[:32]), "fit": x[100:300], "fit_adv": tr(x[100:300], y[100:300]),
-            "calib": x[300:500]}
+            "calib": x[300:500], "calib_y": y[300:500]}
 
 
 def _detector(model, d, explainer="input_pixels", det="logistic_regression", **kw):
@@ -93,6 +93,31 @@ def test_smoothed_forest_is_the_forest_and_breaks_it_where_a_stand_in_does_not(m
     assert smooth < logreg and smooth <= 0.5 * _robust(det, d["x_transfer"], d["y"]), (smooth, logreg)
     with pytest.raises(ValueError, match="surrogate"):
         _detector(mnist_model, d, det="random_forest", surrogate="mlp")
+
+
+def test_natural_start_on_the_support_breaks_a_saliency_forest_that_pgd_does_not(mnist_model, digits):
+    """Saito's random forest on saliency (real digits, eps 0.3): PGD through the smoothed forest leaves more digits
+    defended than the same attack followed by the natural start on the support (the nearest clean digit of another
+    class, steps only where the digit or that start is non-zero); that attack leaves every pixel outside the
+    support at 0, and its reported successes are ones the real detector gets wrong."""
+    from xaiadv.adaptive.pgd import natural_start
+
+    d = digits
+    det = _detector(mnist_model, d, explainer="saliency", det="random_forest")
+    kw = {"eps": 0.3, "alpha": 0.03, "steps": 10, "check_every": 2}
+    plain = attack_defense(det, d["x"], d["y"], **kw)
+    nat = attack_defense(det, d["x"], d["y"], pool=(d["calib"], d["calib_y"]), **kw)
+    r_plain, r_nat = _robust(det, plain["x_adv"], d["y"]), _robust(det, nat["x_adv"], d["y"])
+    assert r_nat < r_plain, (r_nat, r_plain)
+    label, rejected = det.decide(nat["x_adv"])
+    assert not correct(label, rejected, d["y"], adversarial=True)[nat["success"]].any()
+    start, mask = natural_start(d["x"], d["y"], d["calib"], d["calib_y"])
+    second = ~plain["success"]  # the ones the natural start attacked (the others keep the first attack's iterate)
+    assert mask.min() == 0 and (nat["x_adv"][second][mask[second] == 0] == 0).all()
+    changed = nat["success"] & ~plain["success"]
+    assert changed.any() and (nat["x_adv"] - d["x"]).abs().max() <= 0.3 + 1e-6
+    with pytest.raises(ValueError, match="another class"):
+        natural_start(d["x"][:2], d["y"][:2], d["calib"][:1], d["y"][:1])
 
 
 def test_smoothed_forest_log_odds_keep_a_gradient_where_its_probability_rounds_to_one(mnist_model, digits):

@@ -12,6 +12,15 @@ the defense is random:
 Every ``check_every`` steps the real defense judges the current iterates; an example the defense gets wrong
 (accepted and misclassified) is frozen at that iterate. ``restarts`` runs from uniform random starts in the ball.
 
+Against a detector, :func:`attack_defense` can add a second attack from a natural start (:func:`natural_start`): the
+attacker's nearest clean image of another class, projected into the ball, then steps only on the pixels that are
+non-zero in the image or in that start (its support). Measured on the default leaderboard's MNIST random forests on
+saliency and expected-gradients features (30 digits, eps 0.3): PGD through the smoothed forest leaves 100% defended
+(every iterate rejected: sign steps move every background pixel, and a ReLU network's explanation of a digit is zero
+far from its strokes, which the forests key on); the same steps on the support only, 53%; from the natural start on
+the support, 3% and 7%. Interpretation matching (Zhang et al. 2020's ADV^2 loss, the features' distance to the clean
+image's) was tried and left 100% defended.
+
 Our own code: torchattacks' and foolbox's PGD take a model, not a (logits, detector score) pair with EOT and a
 judge that is not the model.
 """
@@ -61,7 +70,8 @@ def _random_start(x, eps, norm, g):
 
 def adaptive_pgd(defense, x: torch.Tensor, y: torch.Tensor, *, eps: float, alpha: float, steps: int, norm: str = "Linf",
                  restarts: int = 1, eot: int = 1, weight: float = 1.0, kappa: float = 1.0, check_every: int = 1,
-                 seed: int = 0, surrogate=None, x_init: torch.Tensor | None = None, batch: int | None = None) -> dict:
+                 seed: int = 0, surrogate=None, x_init: torch.Tensor | None = None, batch: int | None = None,
+                 x_start: torch.Tensor | None = None, mask: torch.Tensor | None = None) -> dict:
     """Attack ``defense`` on ``x`` (N, C, H, W) in [0, 1] with true labels ``y`` (N,) within ``eps`` (``norm``
     "Linf" or "L2", on the [0, 1] scale), ``steps`` steps of ``alpha`` per restart. ``surrogate``: another defense
     whose surrogate is differentiated (a pipeline's branch); the judge is always ``defense``, on the whole batch
@@ -71,7 +81,9 @@ def adaptive_pgd(defense, x: torch.Tensor, y: torch.Tensor, *, eps: float, alpha
     surrogate pass (default: :func:`xaiadv.explainers.base.images_per_pass` over the surrogate's
     ``surrogate_samples``, the passes it batches per image: expected gradients' samples; its double-backprop
     surrogate ran 37.7 images/s at 8-16 images of 8 samples per pass, 20.1 at 64); a random surrogate's EOT draw
-    depends on the chunk, as a random defense's on the batch position.
+    depends on the chunk, as a random defense's on the batch position. ``x_start``: (N, C, H, W) points the first
+    restart starts from (projected into the ball; judged before the first step) instead of ``x``; ``mask``: (N, C, H,
+    W) of 0 / 1, the pixels a step may change (the gradient is multiplied by it).
 
     Returns ``{"x_adv": (N, C, H, W) the first iterate the real defense got wrong, else the last one;
     "success": (N,) bool; "queries": real-defense evaluations}``. Raises ``ValueError`` for another ``norm``."""
@@ -91,13 +103,18 @@ def adaptive_pgd(defense, x: torch.Tensor, y: torch.Tensor, *, eps: float, alpha
         queries += len(cur)
         return ~correct(label.to(dev), rej.to(dev), y, adversarial=True)
 
-    success = judge() if x_init is not None else torch.zeros(len(x), dtype=torch.bool, device=dev)
+    if x_start is not None:
+        start = _project(x_start.to(dev), x, eps, norm)
+        todo = ~judge() if x_init is not None else torch.ones(len(x), dtype=torch.bool, device=dev)
+        cur[todo] = start[todo]
+    success = judge() if (x_init is not None or x_start is not None) else torch.zeros(len(x), dtype=torch.bool, device=dev)
     for r in range(restarts):
         idx = torch.nonzero(~success).flatten()
         if not len(idx):
             break
         xo, yo = x[idx], y[idx]
-        cur[idx] = _random_start(xo, eps, norm, g) if (restarts > 1 or r > 0) else xo
+        if x_start is None or r > 0:  # else cur holds the start
+            cur[idx] = _random_start(xo, eps, norm, g) if (restarts > 1 or r > 0) else xo
         alive = torch.ones(len(idx), dtype=torch.bool, device=dev)
         for s in range(steps):
             a = torch.nonzero(alive).flatten()
@@ -108,6 +125,8 @@ def adaptive_pgd(defense, x: torch.Tensor, y: torch.Tensor, *, eps: float, alpha
                 xc = x_now[c0:c0 + chunk].clone().requires_grad_(True)
                 loss = _loss(src, xc, y_now[c0:c0 + chunk], eot, weight, kappa, s, part, parts)
                 (grad[c0:c0 + chunk],) = torch.autograd.grad(loss.sum(), xc)
+            if mask is not None:
+                grad *= mask[idx[a]].to(grad)
             with torch.no_grad():
                 if norm == "Linf":
                     step = x_now - alpha * grad.sign()
@@ -125,16 +144,36 @@ def adaptive_pgd(defense, x: torch.Tensor, y: torch.Tensor, *, eps: float, alpha
     return {"x_adv": cur.detach(), "success": success.cpu(), "queries": queries}
 
 
-def attack_defense(defense, x, y, **kw) -> dict:
+def natural_start(x: torch.Tensor, y: torch.Tensor, pool: torch.Tensor, pool_y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """For each image of ``x`` (N, C, H, W) in [0, 1] with labels ``y`` (N,): the nearest (L2) image of ``pool``
+    (M, C, H, W; the attacker's clean images, labels ``pool_y`` (M,)) of another class, and the support mask (N, C,
+    H, W) of 0 / 1: the pixels non-zero in the image or in that start. Returns ``(start, mask)``; raises
+    ``ValueError`` when the pool has no image of another class for some label."""
+    d = torch.cdist(x.flatten(1).float(), pool.flatten(1).float().to(x.device))
+    d[y[:, None] == pool_y.to(y.device)[None]] = float("inf")
+    if torch.isinf(d.min(1).values).any():
+        raise ValueError("natural_start: the pool has no image of another class for some labels")
+    start = pool.to(x.device)[d.argmin(1)]
+    return start, ((x > 0) | (start > 0)).to(x.dtype)
+
+
+def attack_defense(defense, x, y, pool: tuple[torch.Tensor, torch.Tensor] | None = None, **kw) -> dict:
     """:func:`adaptive_pgd` against ``defense``; against a pipeline (``defense.branches``), each branch's surrogate
-    in turn, the second starting where the first failed, judged by the whole pipeline: per example whichever
-    succeeds."""
-    branches = getattr(defense, "branches", None)
-    if not branches:
-        return adaptive_pgd(defense, x, y, **kw)
+    in turn, the next starting where the ones before failed, judged by the whole pipeline: per example whichever
+    succeeds. ``pool``: (images, labels) of clean images the attacker holds; given, every detector branch also
+    gets the attack from :func:`natural_start` on the support, from where the ones before failed."""
+    stages = []
+    for b in getattr(defense, "branches", None) or (defense,):
+        stages.append((b, False))
+        if pool is not None and b.detector:
+            stages.append((b, True))
     out, queries = None, 0
-    for b in branches:
-        out = adaptive_pgd(defense, x, y, surrogate=b, x_init=None if out is None else out["x_adv"], **kw)
+    for b, nat in stages:
+        extra = {}
+        if nat:
+            extra["x_start"], extra["mask"] = natural_start(x, y, *pool)
+        out = adaptive_pgd(defense, x, y, surrogate=None if b is defense else b,
+                           x_init=None if out is None else out["x_adv"], **extra, **kw)
         queries += out["queries"]
     out["queries"] = queries
     return out

@@ -78,14 +78,16 @@ def square_attack(defense, x, y, *, eps: float, norm: str, queries: int, seed: i
 
 def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict, x_transfer: torch.Tensor, attack: dict,
                      eps_curve: list[float], x_transfer_curve: dict[float, torch.Tensor] | None = None,
-                     sanity_n: int = 0, square_queries: int = 0, seed: int = 0) -> dict:
+                     sanity_n: int = 0, square_queries: int = 0, seed: int = 0,
+                     pool: tuple[torch.Tensor, torch.Tensor] | None = None) -> dict:
     """The row of ``defense`` on ``x`` (N, C, H, W) in [0, 1] with labels ``y`` under ``threat`` (``norm``, ``eps``).
 
     ``x_transfer``: PGD on the undefended model at the budget (the papers' attack, transferred); ``attack``: the
     adaptive attack's parameters (``steps``, ``alpha`` as a fraction of eps, ``restarts``, ``eot``, ``weight``,
     ``kappa``, ``check_every``); ``eps_curve``: budgets for the curve (adaptive on the first ``sanity_n`` images,
     transferred from ``x_transfer_curve``); ``sanity_n`` images also get the steps-doubling and Square checks
-    (``square_queries`` queries; 0 skips it).
+    (``square_queries`` queries; 0 skips it). ``pool``: (images, labels) of clean images the attacker holds; given,
+    every adaptive attack on a detector adds the natural start on the support (:func:`xaiadv.adaptive.pgd.natural_start`).
 
     Returns a JSON-able dict: clean accuracy, FPR, robust accuracy (transferred, adaptive, worst case per
     example), AUROC (detectors), ms per image, the curve, the sanity checks and ``unreliable`` reasons, plus the
@@ -94,7 +96,7 @@ def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict,
     r = lambda v: rate_ci(np.asarray(v, dtype=float), seed=seed)  # noqa: E731
     akw = {"eps": eps, "norm": norm, "steps": attack["steps"], "alpha": attack["alpha"] * eps,
            "restarts": attack["restarts"], "eot": attack["eot"], "weight": attack["weight"], "kappa": attack["kappa"],
-           "check_every": attack["check_every"], "seed": seed}
+           "check_every": attack["check_every"], "seed": seed, "pool": pool}
     t0 = time.perf_counter()
     lc, rc = defense.decide(x, seed=seed)
     ms = 1000 * (time.perf_counter() - t0) / max(len(x), 1)
@@ -111,7 +113,7 @@ def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict,
            "n": len(x), "clean_accuracy": r(ok_clean), "fpr": r(rc) if defense.detector else None,
            "robust_transfer": r(ok_transfer), "robust_adaptive": r(ok_adaptive), "robust_worst": r(worst),
            "ms_per_image": ms, "attack_seconds": attack_s, "queries": adv["queries"], "attack": attack,
-           "surrogate": defense.surrogate_info()}
+           "surrogate": defense.surrogate_info(), "natural_start": pool is not None}
     if defense.detector:
         sc = defense.score(x)
         res["auroc_transfer"] = _auroc(sc, defense.score(x_transfer))

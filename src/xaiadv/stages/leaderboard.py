@@ -94,6 +94,8 @@ def run(job) -> None:
             fit = {"x_fit": x_all[n:n + n_fit].to(device), "x_fit_adv": transfer["x_fit_adv"].to(device),
                    "x_calib": x_all[n + n_fit:n + n_fit + n_calib].to(device)}
         defense = build_defense(spec, model, device, job, **fit)
+        # the attacker's own clean images for the natural start against a detector: the fit images (clean digits)
+        pool = (fit["x_fit"], y_all[n:n + n_fit].to(device)) if detector and lb["attack"]["natural_start"] else None
         n_def = min(n, spec.get("n") or n)  # an optimisation-loop rectifier (I-GOS) may rest on fewer, marked
         x, y = x[:n_def].to(device), y[:n_def].to(device)
         x_tr = transfer["x_transfer"][:n_def].to(device)
@@ -101,7 +103,7 @@ def run(job) -> None:
         curve_tr = {e: transfer[f"curve_{i}"][:k].to(device) for i, e in enumerate(lb["eps_curve"]) if e > 0}
         res = evaluate_defense(defense, x, y, threat=threat, x_transfer=x_tr, attack=lb["attack"],
                                eps_curve=lb["eps_curve"], x_transfer_curve=curve_tr, sanity_n=k,
-                               square_queries=lb["sanity"]["square_queries"], seed=par.seed)
+                               square_queries=lb["sanity"]["square_queries"], seed=par.seed, pool=pool)
         x_adv = res.pop("x_adaptive")
         res.update(dataset=wc.dataset, model=wc.model, name=spec["name"], kind=spec["kind"], spec=spec,
                    n_planned=n, small_by_design=n_def < n, paper=spec.get("paper"))
