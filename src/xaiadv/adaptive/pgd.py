@@ -160,13 +160,14 @@ def natural_start(x: torch.Tensor, y: torch.Tensor, pool: torch.Tensor, pool_y: 
 def attack_defense(defense, x, y, pool: tuple[torch.Tensor, torch.Tensor] | None = None, **kw) -> dict:
     """:func:`adaptive_pgd` against ``defense``; against a pipeline (``defense.branches``), each branch's surrogate
     in turn, the next starting where the ones before failed, judged by the whole pipeline: per example whichever
-    succeeds. ``pool``: (images, labels) of clean images the attacker holds; given, every detector branch also
-    gets the attack from :func:`natural_start` on the support, from where the ones before failed."""
+    succeeds. ``pool``: (images, labels) of clean images the attacker holds; given, every detector branch first
+    gets the attack from :func:`natural_start` on the support, then the plain one from where that failed (the
+    order changes the cost, not which examples either attack wins)."""
     stages = []
     for b in getattr(defense, "branches", None) or (defense,):
-        stages.append((b, False))
-        if pool is not None and b.detector:
+        if pool is not None and b.detector:  # first: it wins from its start on most digits where it wins at all
             stages.append((b, True))
+        stages.append((b, False))
     out, queries = None, 0
     for b, nat in stages:
         extra = {}
