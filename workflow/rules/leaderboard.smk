@@ -44,6 +44,7 @@ rule leaderboard_transfer:
         tensors=R("leaderboard_transfer/{dataset}/{model}.safetensors"),
     log:
         R("logs/leaderboard_transfer/{dataset}/{model}.log"),
+    priority: 40
     conda:
         "../../envs/leaderboard.yaml"
     threads: config["threads"]
@@ -101,6 +102,7 @@ rule train_robust:
         metrics=R("models/{dataset}/{model}/robust/{defense}.json"),
     log:
         R("logs/train_robust/{dataset}/{model}/{defense}.log"),
+    priority: 60
     conda:
         "../../envs/torch.yaml"
     threads: config["threads"]

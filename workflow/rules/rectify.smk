@@ -44,6 +44,7 @@ rule rectify_clean:
         tensors=R("rectify_clean/{dataset}/{model}.safetensors"),
     log:
         R("logs/rectify_clean/{dataset}/{model}.log"),
+    priority: 50
     conda:
         "../../envs/explain.yaml"
     threads: config["threads"]
@@ -110,6 +111,7 @@ rule rectify_grid_clean:
         tensors=R("rectify_clean/{dataset}/{model}/cam_grid.safetensors"),
     log:
         R("logs/rectify_grid_clean/{dataset}/{model}.log"),
+    priority: 50
     conda:
         "../../envs/explain.yaml"
     threads: config["threads"]

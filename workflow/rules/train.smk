@@ -34,6 +34,7 @@ rule train_denoiser:
         model=R("models/{dataset}/denoisers/{rectifier}.safetensors"),
     log:
         R("logs/train_denoiser/{dataset}/{rectifier}.log"),
+    priority: 60
     conda:
         "../../envs/torch.yaml"
     threads: config["threads"]

@@ -160,14 +160,19 @@ def natural_start(x: torch.Tensor, y: torch.Tensor, pool: torch.Tensor, pool_y: 
 def attack_defense(defense, x, y, pool: tuple[torch.Tensor, torch.Tensor] | None = None, **kw) -> dict:
     """:func:`adaptive_pgd` against ``defense``; against a pipeline (``defense.branches``), each branch's surrogate
     in turn, the next starting where the ones before failed, judged by the whole pipeline: per example whichever
-    succeeds. ``pool``: (images, labels) of clean images the attacker holds; given, every detector branch first
-    gets the attack from :func:`natural_start` on the support, then the plain one from where that failed (the
-    order changes the cost, not which examples either attack wins)."""
+    succeeds. ``pool``: (images, labels) of clean images the attacker holds; given, every detector branch also gets
+    the attack from :func:`natural_start` on the support, from where the plain one failed (before it, where the
+    branch's ``smoothed_score`` says its score is a smoothed copy of a piecewise-constant one)."""
     stages = []
     for b in getattr(defense, "branches", None) or (defense,):
-        if pool is not None and b.detector:  # first: it wins from its start on most digits where it wins at all
-            stages.append((b, True))
-        stages.append((b, False))
+        nat = pool is not None and b.detector
+        # the cheaper order first (it changes the cost, not which examples either attack wins): against a detector
+        # whose score only a smoothed copy differentiates (a forest) the natural start wins from its start on most
+        # digits it wins at all; against a differentiable one (a logistic regression) the plain attack wins on
+        # nearly all (measured, default leaderboard: expected gradients + logistic regression 87 s plain first,
+        # 134 s natural first; the forest 175 s natural first)
+        first_natural = nat and bool(getattr(b, "smoothed_score", False))
+        stages += [(b, True), (b, False)] if first_natural else [(b, False)] + ([(b, True)] if nat else [])
     out, queries = None, 0
     for b, nat in stages:
         extra = {}
