@@ -55,7 +55,7 @@ def main(root: Path = ROOT):
     if cal:
         rate = (cal["before"] + cal["after"]) / 2
         print(f"machine: {rate:.0f} MNIST-CNN forward+backward passes/s (benchmarks/calibrate.py; {cal['before']:.0f}"
-              f" before, {cal['after']:.0f} after): wall = {wall * rate / 1e6:.2f} M passes in machine units")
+              f" before, {cal['after']:.0f} after): wall = {wall * rate / 1e3:.1f} k passes in machine units")
     own = json.loads(wall_file.read_text()).get("own_cpu_s")
     if own is not None:  # recorded by benchmarks/timed.py (make run) since issue 18
         print(f"Snakemake's own CPU time (scheduling, not its jobs): {own:.0f} s = {100 * own / wall:.1f}% of the wall "

@@ -49,6 +49,6 @@ if __name__ == "__main__":
     Path(out).write_text(json.dumps({"cmd": cmd, "wall_s": wall, "start": t0, "rc": rc, "own_cpu_s": own,
                                      "calibration_passes_per_s": {"before": before, "after": after}}, indent=2))
     print(f"main job: {wall:.1f} s wall (rc {rc}); machine: {before:.0f} / {after:.0f} MNIST-CNN passes/s "
-          f"before / after ({wall * (before + after) / 2 / 1e6:.2f} M passes of wall)"
+          f"before / after ({wall * (before + after) / 2 / 1e3:.1f} k passes of wall)"
           + (f"; the command's own CPU {own:.0f} s ({100 * own / wall:.1f}% of wall)" if own is not None else ""))
     sys.exit(rc)
