@@ -10,8 +10,6 @@ import time
 from contextlib import contextmanager
 
 T_PROCESS = time.time()  # set when xaiadv.runtime is first imported (start of the job, before torch)
-# Top-level modules already imported when the job's own code starts: the runner's (Snakemake's script preamble
-# imports snakemake from Snakemake's own search path, not from the rule's env), not the stage's.
 # images per forward(+backward) pass, the default of every stage's inner batches (explainers' passes, defenses'
 # decisions, the adaptive attack's surrogate, training micro-batches, rectified images' predictions): on this
 # project's 2-core VMs the MNIST CNN runs forward+backward passes 2.2x faster per image at 64 than at 512 (1,040 vs
@@ -19,6 +17,8 @@ T_PROCESS = time.time()  # set when xaiadv.runtime is first imported (start of t
 # benchmarks/bench_efficiency.py). Larger inputs are bounded further by memory (explainers.base.images_per_pass).
 PASS_IMAGES = 64
 
+# Top-level modules already imported when the job's own code starts: the runner's (Snakemake's script preamble
+# imports snakemake from Snakemake's own search path, not from the rule's env), not the stage's.
 PRELOADED = frozenset(m.split(".")[0] for m in list(sys.modules))
 
 

@@ -16,6 +16,9 @@ class Defense:
     name: str = "defense"
     random: bool = False
     detector: bool = False
+    # whether the attacker's score is a smoothed copy of a piecewise-constant one (a forest): the natural start then
+    # runs first (xaiadv.adaptive.pgd.attack_defense)
+    smoothed_score: bool = False
     surrogate_samples: int = 1  # passes per image in one batch of :meth:`surrogate` (xaiadv.adaptive.pgd.PASS_IMAGES)
 
     def __init__(self, model, device="cpu"):

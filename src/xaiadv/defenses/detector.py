@@ -118,7 +118,7 @@ class SaitoDetector(Defense):
         if explainer["method"] == "expected_gradients":  # the surrogate batches its samples with the images
             self.surrogate_samples = eg_surrogate_samples(explainer)
         self._smooth = None
-        self.smoothed_score = False  # the attacker's score is a smoothed copy of the detector's (set by fit)
+        self.soft = None  # the smoothed forest (fit), the attacker's score where the detector is a forest
 
     # ------------------------------------------------------------------ real detector
     def _features(self, x: torch.Tensor, seed: int = 0) -> np.ndarray:
@@ -146,12 +146,11 @@ class SaitoDetector(Defense):
         else:
             self.lr = build_detector({"method": "logistic_regression", "C": 1.0, "max_iter": 1000}, self.seed).fit(X, Y)
             self.lr_threshold = float(np.quantile(self.lr.predict_proba(fcal)[:, 1], 1 - self.fpr))
-        self.soft, self.smoothed_score = None, False
+        self.soft = None
         if self.dspec["method"] == "random_forest" and self.surrogate_kind == "smooth":
             from .soft_forest import SoftForest
 
             self.soft = SoftForest(self.clf).calibrate(X, self.clf)
-            self.smoothed_score = True  # xaiadv.adaptive.pgd.attack_defense: the natural start first
             t = min(max(self.threshold, 1e-6), 1 - 1e-6)
             self._soft_b = float(np.log(t / (1 - t)))
         scaler, lr = self.lr.named_steps["standardscaler"], self.lr.named_steps["logisticregression"]
@@ -162,6 +161,10 @@ class SaitoDetector(Defense):
         self._b = float(b - np.log(t / (1 - t)))  # logit minus the threshold's logit: > 0 = rejected
         self.n_calib = len(fcal)
         return self
+
+    @property
+    def smoothed_score(self) -> bool:
+        return self.soft is not None
 
     def score(self, x, batch_size=PASS_IMAGES):
         return torch.from_numpy(self.clf.predict_proba(self.features_of(x, batch_size))[:, 1]).float()
