@@ -4,6 +4,10 @@ interpreter importing the package's runtime (what a ``python -m xaiadv <stage>``
 rules ran their stages through ``script:``). Medians over repeats, run back to back on this machine; the
 difference times the default's job count over its 2 job slots is what the entry adds to the main job's wall.
 
+Then the end of a job: a process that has loaded what a stage loads (torch, torchvision, scikit-learn, pandas)
+and run one backward pass, from its last line to its exit, with the interpreter's teardown (a plain end) and
+without it (``os._exit`` after flushing, what workflow/scripts/stage.py does).
+
     python benchmarks/bench_job_startup.py [--repeats 15]
 """
 
@@ -36,10 +40,23 @@ def timed(code: str) -> float:
     return time.perf_counter() - t
 
 
+TEARDOWN = ("import sys, os, time, torch, torchvision, sklearn.ensemble, pandas\n"
+            "x = torch.randn(64, 1, 28, 28, requires_grad=True); (x * 2).sum().backward()\n"
+            "print(time.time(), flush=True)\n")
+ENDINGS = {"interpreter teardown": "", "os._exit (stage.py)": "sys.stdout.flush(); sys.stderr.flush(); os._exit(0)\n"}
+
+
+def exit_delay(ending: str) -> float:
+    """Seconds from the script's last line (the time it prints) to its process's exit."""
+    out = subprocess.run([sys.executable, "-c", TEARDOWN + ending], check=True, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": SRC})
+    return time.time() - float(out.stdout.split()[-1])
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--repeats", type=int, default=15)
-    p.add_argument("--jobs", type=int, default=221, help="jobs of the default main job")
+    p.add_argument("--jobs", type=int, default=249, help="jobs of the default main job")
     p.add_argument("--slots", type=int, default=2, help="jobs the default profile runs at once")
     a = p.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
@@ -55,6 +72,16 @@ def main():
     before, now = med["shell + argparse (before)"], med["script: preamble (now)"]
     print(f"script entry / shell entry: {now / before:.2f}x; +{1000 * (now - before):.0f} ms per job, "
           f"about +{(now - before) * a.jobs / a.slots:.0f} s on the default's {a.jobs} jobs over {a.slots} slots")
+    ends = {name: [] for name in ENDINGS}
+    for _ in range(max(3, a.repeats // 3)):
+        for name, ending in ENDINGS.items():
+            ends[name].append(exit_delay(ending))
+    emed = {name: statistics.median(v) for name, v in ends.items()}
+    for name, m in emed.items():
+        print(f"exit after the last line, {name:22s} median {1000 * m:7.1f} ms (n={len(ends[name])})")
+    saved = emed["interpreter teardown"] - emed["os._exit (stage.py)"]
+    print(f"os._exit saves {1000 * saved:.0f} ms per job, about {saved * a.jobs / a.slots:.0f} s of wall on the default's "
+          f"{a.jobs} jobs over {a.slots} slots")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 params, wildcards, threads and log (see xaiadv.stages.run_job). The package comes from this checkout's
 src/, whichever Python runs the job (the venv's, or a rule's conda env's under --sdm conda)."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -11,3 +12,10 @@ from xaiadv import runtime  # noqa: E402,F401  (records the job's start time fir
 from xaiadv.stages import run_job  # noqa: E402
 
 run_job(snakemake, fd_level=True)  # noqa: F821
+# Done: every output is written (atomically, files closed) and the log flushed. Skip the interpreter's teardown:
+# with torch, torchvision and scikit-learn loaded it took 1.3-1.5 s per job after the job's last line on this
+# project's 2-core VM (issue 18: ~1 s of each of the default's ~250 jobs between its TIMING line and Snakemake
+# seeing it end; benchmarks/bench_job_startup.py). A failed stage raised above and exits the normal way.
+sys.stdout.flush()
+sys.stderr.flush()
+os._exit(0)
