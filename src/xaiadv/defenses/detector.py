@@ -46,7 +46,11 @@ def smooth_copy(model: nn.Module, beta: float = SOFTPLUS_BETA) -> nn.Module:
     return m
 
 
-EG_SURROGATE_SAMPLES = 8  # expected-gradients samples per EOT draw of the surrogate (the real explainer: nsamples)
+# Expected-gradients samples per EOT draw of the surrogate (the real explainer: nsamples; the attack averages eot
+# draws). Measured on the default leaderboard (100 digits, eps 0.3, eot 2): 4 samples won the same examples as 8
+# (robust 21% against the forest, 0% against the logistic regression; the same sanity curves) in 0.70x and 0.76x
+# of the row's time (116 vs 165 s, 68 vs 89 s).
+EG_SURROGATE_SAMPLES = 4
 
 
 def eg_surrogate_samples(spec: dict) -> int:
