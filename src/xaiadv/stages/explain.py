@@ -72,7 +72,7 @@ def run(job) -> None:
         rows = {"sample_id": np.concatenate([adv["ids"].numpy()] * 2), "variant": ["clean"] * n + ["adversarial"] * n,
                 "label": np.concatenate([adv["y"].numpy()] * 2), "prediction": target.numpy(),
                 "explained_class": target.numpy(), "attack_success": np.concatenate([success, success])}
-        import captum
+        from importlib.metadata import version  # not `import captum`: ~1 s of imports (matplotlib) for a string
 
     shared = {Path(p).stem: p for p in (getattr(fin, "clean", None) or [])}  # explainer -> its clean cache
     for out in fout.files:
@@ -106,7 +106,7 @@ def run(job) -> None:
                                             layer_for(spec.get("layer"), getattr(model, "arch", None)) or "pixels"),
                           "spec": spec, "config_hash": spec_hash(spec),
                           "code_hash": file_sha256([source_file(spec["method"]), Path(__file__).parents[1] / "cache.py"])[:16],
-                          "versions": {"xaiadv": __version__, "torch": torch.__version__, "captum": captum.__version__}},
+                          "versions": {"xaiadv": __version__, "torch": torch.__version__, "captum": version("captum")}},
             )
         print(f"{name}: {2 * n} rows -> {out}", file=sys.stderr)
     timer.report("explain", attack=wc.attack, n=n)

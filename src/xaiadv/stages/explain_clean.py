@@ -38,7 +38,7 @@ def run(job) -> None:
                 "prediction": u["label"].numpy(), "explained_class": u["label"].numpy(),
                 "attack_success": np.zeros(n, dtype=bool)}
         print(f"{wc.model}: explaining the {n} clean images of {len(par.counts)} attacks", file=sys.stderr)
-        import captum
+        from importlib.metadata import version  # not `import captum`: ~1 s of imports (matplotlib) for a string
 
     for out in fout.files:
         name, spec = spec_for_output(out, par.explainers, "explainer")
@@ -56,6 +56,6 @@ def run(job) -> None:
                           "attributed_to": layer_for(spec.get("layer"), getattr(model, "arch", None)) or "pixels",
                           "spec": spec, "config_hash": spec_hash(spec),
                           "code_hash": file_sha256([source_file(spec["method"]), Path(__file__).parents[1] / "cache.py"])[:16],
-                          "versions": {"xaiadv": __version__, "torch": torch.__version__, "captum": captum.__version__}})
+                          "versions": {"xaiadv": __version__, "torch": torch.__version__, "captum": version("captum")}})
         print(f"{name}: {n} clean rows -> {out}", file=sys.stderr)
     timer.report("explain_clean", model=wc.model, n=n)

@@ -36,7 +36,7 @@ def run(job) -> None:
     with timer("compute"):
         attr = explain(model, t["x_adv"], target, with_pass_batch(spec, par.batch["explain_pass"]), par.batch["explain"], device, **context)
     with timer("write"):
-        import captum
+        from importlib.metadata import version  # not `import captum`: ~1 s of imports (matplotlib) for a string
 
         write_explanations(
             fout.parquet, sample_id=np.arange(n), variant=["adversarial"] * n, label=t["y"][t["image"]].numpy(),
@@ -45,6 +45,6 @@ def run(job) -> None:
             metadata={"dataset": wc.dataset, "model": wc.model, "attack": "localized_bim", "explainer": wc.loc_explainer,
                       "attributed_to": "pixels", "spec": spec, "config_hash": spec_hash(spec),
                       "code_hash": file_sha256([source_file(spec["method"]), Path(__file__).parents[1] / "cache.py"])[:16],
-                      "versions": {"xaiadv": __version__, "torch": torch.__version__, "captum": captum.__version__}})
+                      "versions": {"xaiadv": __version__, "torch": torch.__version__, "captum": version("captum")}})
     print(f"{wc.loc_explainer}: {n} localized adversarial examples -> {fout.parquet}", file=sys.stderr)
     timer.report("localize_explain", explainer=wc.loc_explainer, n=n)
