@@ -52,11 +52,13 @@ def fits_detector(config: dict, dataset: str, model: str) -> bool:
 
 def threat(config: dict, dataset: str) -> dict[str, Any]:
     """The threat model of ``dataset`` with its eps curve (default: 0, 1/4, 1/2, 3/4 of the budget, the budget,
-    and twice it, capped at 1 for L_inf: the point beyond the budget for the unbounded check)."""
+    and four times it, capped at 1 for L_inf: the point beyond the budget for the unbounded check, where any
+    working attack wins on almost every image; at twice CIFAR-10's 8/255 an adversarially trained CNN kept 2 of 10
+    images, which is robustness, not a broken attack)."""
     t = dict(config["leaderboard"]["threat_models"][dataset])
     eps = t["eps"]
     if "eps_curve" not in t:
-        beyond = min(2 * eps, 1.0) if t["norm"] == "Linf" else 2 * eps
+        beyond = min(4 * eps, 1.0) if t["norm"] == "Linf" else 4 * eps
         t["eps_curve"] = [0.0, eps / 4, eps / 2, 3 * eps / 4, eps, beyond]
     return t
 
