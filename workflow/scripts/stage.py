@@ -18,4 +18,10 @@ run_job(snakemake, fd_level=True)  # noqa: F821
 # seeing it end; benchmarks/bench_job_startup.py). A failed stage raised above and exits the normal way.
 sys.stdout.flush()
 sys.stderr.flush()
+try:  # and what C libraries printed through stdio (buffered: the job's fd 1 is its log file)
+    import ctypes
+
+    ctypes.CDLL(None).fflush(None)
+except (OSError, AttributeError):  # no C runtime to flush through ctypes (e.g. Windows)
+    pass
 os._exit(0)
