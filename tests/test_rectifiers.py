@@ -141,3 +141,40 @@ def test_denoiser_removes_noise_and_round_trips(mnist_small, mnist_model, advers
     assert load_denoiser(tmp_path / "none.safetensors") == (None, {"skipped": "no train split"})
     with pytest.raises(ValueError, match="no trained denoiser"):
         rectify(mnist_model, xa, lab, {"method": "dae"})
+
+
+@pytest.mark.parametrize("kernel, sigma", [(5, 1.0), (7, 6.25), (11, 5.0), (51, 50.0)])
+def test_gaussian_blur_is_torchvisions_bit_for_bit_with_its_gradient(mnist_small, kernel, sigma):
+    """Issue 18: the rectifiers' blur no longer imports torchvision; on real digits (kernel 51 clipped to 27, the
+    digit's side) values and input gradients equal torchvision's exactly, so no table changes."""
+    from torchvision.transforms.functional import gaussian_blur as tv_blur
+
+    x = mnist_small[2][:16].clone().requires_grad_(True)
+    ours = gaussian_blur(x, kernel, sigma)
+    k = min(kernel, 27)
+    theirs = tv_blur(x, [k, k], [sigma, sigma])
+    assert torch.equal(ours, theirs)
+    w = torch.rand_like(ours)
+    (g_ours,) = torch.autograd.grad((ours * w).sum(), x)
+    (g_theirs,) = torch.autograd.grad((theirs * w).sum(), x)
+    assert torch.equal(g_ours, g_theirs)
+
+
+def test_blur_and_lrp_jobs_do_not_import_torchvision():
+    """Issue 18: a job that blurs and runs LRP (Heat and Blur) loads neither torchvision nor zennit's torchvision
+    canonizers (1-1.8 s of start-up per job); reading zennit.torchvision still loads it."""
+    import subprocess
+    import sys
+
+    code = ("import sys, torch\n"
+            "from xaiadv.models import build\n"
+            "from xaiadv.rectifiers.filters import gaussian_blur\n"
+            "from xaiadv.explainers.lrp import relevance\n"
+            "m = build('kao_mnist_cnn').eval(); x = torch.rand(2, 1, 28, 28)\n"
+            "r = relevance(m, gaussian_blur(x, 5, 1.0), torch.tensor([0, 1]))\n"
+            "assert r.shape == (2, 1, 28, 28) and torch.isfinite(r).all()\n"
+            "print('torchvision' in sys.modules)\n"
+            "import zennit.torchvision as z; z.ResNetCanonizer\n"
+            "print('torchvision' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()
+    assert out == ["False", "True"]

@@ -35,6 +35,39 @@ def batchnorm_pairs(net: nn.Module) -> list[tuple[list[str], str]]:
 ZPLUS_EPS = 1e-6  # zennit's default stabiliser of ZPlus
 
 
+def _import_zennit() -> None:
+    """Make ``import zennit`` skip its ``zennit.torchvision`` submodule (canonizers for torchvision's VGG and
+    ResNet, which we do not use) until something reads from it: zennit's ``__init__`` imports it, and it imports
+    torchvision's models and ops, 1.4-1.8 s of a job's start on this project's 2-core VM against ~0.03 s for the
+    rest of zennit (``python -X importtime``; ~45 jobs of the default import zennit). A placeholder module stands in
+    for it; the first attribute read from it loads the real submodule as usual (``importlib.util.LazyLoader`` does
+    not do here: the import system reads ``__spec__`` of a module it finds in ``sys.modules``, which loads it)."""
+    import importlib.util
+    import sys
+    import types
+
+    name = "zennit.torchvision"
+    if "zennit" in sys.modules or name in sys.modules:
+        return
+    pkg = importlib.util.find_spec("zennit")  # a top-level package's spec: finding it runs nothing
+    if pkg is None or not pkg.submodule_search_locations:
+        return  # not installed: the caller's import raises the usual error
+    spec = importlib.util.spec_from_file_location(name, f"{list(pkg.submodule_search_locations)[0]}/torchvision.py")
+    if spec is None or spec.loader is None:
+        return
+
+    class Deferred(types.ModuleType):
+        def __getattr__(self, attr):  # only for what the placeholder lacks: load the real module, then read it
+            real = importlib.util.module_from_spec(spec)
+            sys.modules[name] = real
+            spec.loader.exec_module(real)
+            if "zennit" in sys.modules:
+                sys.modules["zennit"].torchvision = real
+            return getattr(real, attr)
+
+    sys.modules[name] = Deferred(name)
+
+
 def _zplus_nonnegative():
     """zennit's ``ZPlus`` (biases zeroed), the same relevance at about half the cost.
 
@@ -47,6 +80,7 @@ def _zplus_nonnegative():
     (tests/test_heat_and_blur.py, against zennit's ZPlus on the MNIST CNN and EfficientNet-Lite0). Our own
     subclass because zennit has no such shortcut: LRP ran at 0.19-0.28 of a plain gradient's speed (issue 18;
     benchmarks/bench_efficiency.py)."""
+    _import_zennit()
     from zennit.core import ParamMod
     from zennit.rules import ZPlus
 
@@ -78,6 +112,7 @@ def composite(net: nn.Module, first_rule: str = "zplus", low: float | torch.Tens
               high: float | torch.Tensor = 1.0):
     """The zennit composite: ZPlus (biases zeroed) on Conv2d / Linear, Pass on activations; ``first_rule``
     "zbox": ZBox(low, high) on the first layer. Raises ``ValueError`` for another ``first_rule``."""
+    _import_zennit()
     from zennit.canonizers import NamedMergeBatchNorm
     from zennit.composites import LayerMapComposite, SpecialFirstLayerMapComposite
     from zennit.rules import Pass, ZBox
@@ -97,6 +132,7 @@ def composite(net: nn.Module, first_rule: str = "zplus", low: float | torch.Tens
 def relevance(model, x: torch.Tensor, target: torch.Tensor, first_rule: str = "zplus") -> torch.Tensor:
     """Per-channel input relevance (N, C, H, W) at the normalised input of ``model.net`` for classes ``target``
     (N,), starting from a one-hot output relevance (so it sums to ~1 per image where the rules conserve it)."""
+    _import_zennit()
     from zennit.attribution import Gradient
 
     net = model.net if hasattr(model, "net") else model

@@ -1,4 +1,4 @@
-"""Image filters shared by rectifiers: Gaussian blur (torchvision) and JPEG (Pillow)."""
+"""Image filters shared by rectifiers: Gaussian blur (torchvision's, without importing it) and JPEG (Pillow)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,18 @@ import torch
 
 def gaussian_blur(x: torch.Tensor, kernel: int, sigma: float) -> torch.Tensor:
     """``x`` (N, C, H, W) in [0, 1] blurred with a ``kernel`` x ``kernel`` Gaussian of std ``sigma`` pixels
-    (reflect padding; the kernel is clipped to an odd size <= the image side)."""
-    from torchvision.transforms.functional import gaussian_blur as blur
+    (reflect padding; the kernel is clipped to an odd size <= the image side).
+
+    torchvision's ``gaussian_blur`` computed by :func:`xaiadv.determinism.gaussian_blur` (the same kernel, padding
+    and grouped convolution; bit-identical on CPU, tests/test_rectifiers.py), not by torchvision itself: importing
+    torchvision took 1.0-1.8 s of every job that blurs (issue 18), and the strict-deterministic CUDA path needs our
+    version anyway (reflection padding has no deterministic CUDA backward)."""
+    from ..determinism import gaussian_blur as blur
 
     side = min(x.shape[-2:])
     k = min(int(kernel), side if side % 2 else side - 1)
     k = k if k % 2 else k - 1
-    from ..determinism import gaussian_blur as deterministic_blur, strict
-
-    if strict(x):  # reflection padding has no deterministic CUDA backward
-        return deterministic_blur(x, max(k, 1), float(sigma))
-    return blur(x, [max(k, 1)] * 2, [float(sigma)] * 2)
+    return blur(x, max(k, 1), float(sigma))
 
 
 def jpeg(x: torch.Tensor, quality: int) -> torch.Tensor:
