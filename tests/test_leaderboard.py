@@ -414,3 +414,29 @@ def test_expected_gradients_surrogate_tracks_the_real_explainer(mnist_model, mni
     assert torch.isfinite(g).all() and g.abs().sum() > 0
     with pytest.raises(ValueError, match="no background"):
         differentiable_attribution(smooth, x, target, spec)
+
+
+def test_a_papers_claim_is_printed_only_beside_rows_of_its_data_set():
+    """A claim given per data set resolves to the row's data set's (none for another); a plain string to every
+    data set; anything else is a schema error naming the key."""
+    import copy
+
+    import yaml
+    from conftest import ROOT
+
+    from xaiadv.config import ConfigError, validate
+    from xaiadv.config import load as load_config
+    from xaiadv.defenses import config as lbconf
+
+    cfg = load_config(ROOT / "config.yaml")
+    claim = lambda c: lbconf.defense_spec(c, "mnist", "adv_trained")["paper"]  # noqa: E731
+    assert "MNIST" in claim(cfg) and "CIFAR-10" not in claim(cfg)
+    other = copy.deepcopy(cfg)
+    other["leaderboard"]["defenses"]["adv_trained"]["paper"] = {"cifar10": "a CIFAR-10 claim"}
+    assert claim(other) is None
+    other["leaderboard"]["defenses"]["adv_trained"]["paper"] = "one claim"
+    assert claim(other) == "one claim"
+    bad = copy.deepcopy(yaml.safe_load((ROOT / "config.yaml").read_text()))
+    bad["leaderboard"]["defenses"]["adv_trained"]["paper"] = ["not", "a", "claim"]
+    with pytest.raises(ConfigError, match="paper"):
+        validate(bad)

@@ -65,7 +65,7 @@ def threat(config: dict, dataset: str) -> dict[str, Any]:
 
 def defense_spec(config: dict, dataset: str, name: str) -> dict[str, Any]:
     """The resolved entry ``leaderboard.defenses.<name>`` for ``dataset``: ``kind``, ``name``, ``n``, ``paper``
-    and its components (``rectifier``: the rectifier's parameters; ``explainer`` / ``detector``: theirs;
+    (the claim for ``dataset``: the entry's string, or its mapping's value for ``dataset``, else None) and its components (``rectifier``: the rectifier's parameters; ``explainer`` / ``detector``: theirs;
     ``pipeline``: the two resolved defenses). Raises :class:`ConfigError` naming the key for a reference to an
     entry that does not exist or a key the kind does not read."""
     lb = config["leaderboard"]
@@ -81,7 +81,10 @@ def defense_spec(config: dict, dataset: str, name: str) -> dict[str, Any]:
     missing = reads - set(e)
     if missing:
         raise ConfigError(f"leaderboard.defenses.{name}: kind {kind!r} needs {', '.join(sorted(missing))}")
-    out = {"kind": kind, "name": name, "n": e.get("n"), "paper": e.get("paper")}
+    paper = e.get("paper")
+    if isinstance(paper, dict):  # per data set: a claim is printed only beside rows of the data set it was made on
+        paper = paper.get(dataset)
+    out = {"kind": kind, "name": name, "n": e.get("n"), "paper": paper}
 
     def ref(section, key):
         v = e[key]
