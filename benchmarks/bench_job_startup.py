@@ -80,8 +80,8 @@ def main():
     for name, m in emed.items():
         print(f"exit after the last line, {name:22s} median {1000 * m:7.1f} ms (n={len(ends[name])})")
     saved = emed["interpreter teardown"] - emed["os._exit (stage.py)"]
-    print(f"os._exit saves {1000 * saved:.0f} ms per job, about {saved * a.jobs / a.slots:.0f} s of wall on the default's "
-          f"{a.jobs} jobs over {a.slots} slots")
+    print(f"os._exit saves {1000 * saved:.0f} ms per job, about {saved * a.jobs / a.slots:.0f} s of wall on the "
+          f"default's {a.jobs} jobs over {a.slots} slots")
 
 
 if __name__ == "__main__":

@@ -80,10 +80,10 @@ def adaptive_pgd(defense, x: torch.Tensor, y: torch.Tensor, *, eps: float, alpha
     those the defense already gets wrong are kept, the others are attacked from ``x``. ``batch``: images per
     surrogate pass (default: :func:`xaiadv.explainers.base.images_per_pass` over the surrogate's
     ``surrogate_samples``, the passes it batches per image: expected gradients' samples; its double-backprop
-    surrogate, at 8 samples per image, ran 37.7 images/s at 8-16 images per pass, 20.1 at 64); a random surrogate's EOT draw
-    depends on the chunk, as a random defense's on the batch position. ``x_start``: (N, C, H, W) points the first
-    restart starts from (projected into the ball; judged before the first step) instead of ``x``; ``mask``: (N, C, H,
-    W) of 0 / 1, the pixels a step may change (the gradient is multiplied by it).
+    surrogate, at 8 samples per image, ran 37.7 images/s at 8-16 images per pass, 20.1 at 64); a random
+    surrogate's EOT draw depends on the chunk, as a random defense's on the batch position. ``x_start``: (N, C, H,
+    W) points the first restart starts from (projected into the ball; judged before the first step) instead of
+    ``x``; ``mask``: (N, C, H, W) of 0 / 1, the pixels a step may change (the gradient is multiplied by it).
 
     Returns ``{"x_adv": (N, C, H, W) the first iterate the real defense got wrong, else the last one;
     "success": (N,) bool; "queries": real-defense evaluations}``. Raises ``ValueError`` for another ``norm``."""

@@ -65,8 +65,9 @@ def threat(config: dict, dataset: str) -> dict[str, Any]:
 
 def defense_spec(config: dict, dataset: str, name: str) -> dict[str, Any]:
     """The resolved entry ``leaderboard.defenses.<name>`` for ``dataset``: ``kind``, ``name``, ``n``, ``paper``
-    (the claim for ``dataset``: the entry's string, or its mapping's value for ``dataset``, else None) and its components (``rectifier``: the rectifier's parameters; ``explainer`` / ``detector``: theirs;
-    ``pipeline``: the two resolved defenses). Raises :class:`ConfigError` naming the key for a reference to an
+    (the claim for ``dataset``: the entry's string, or its mapping's value for ``dataset``, else None) and its
+    components (``rectifier``: the rectifier's parameters; ``explainer`` / ``detector``: theirs; ``pipeline``: the
+    two resolved defenses). Raises :class:`ConfigError` naming the key for a reference to an
     entry that does not exist or a key the kind does not read."""
     lb = config["leaderboard"]
     if name not in lb["defenses"]:

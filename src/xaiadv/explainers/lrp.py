@@ -57,12 +57,14 @@ def _import_zennit() -> None:
         return
 
     class Deferred(types.ModuleType):
-        def __getattr__(self, attr):  # only for what the placeholder lacks: load the real module, then read it
-            real = importlib.util.module_from_spec(spec)
-            sys.modules[name] = real
-            spec.loader.exec_module(real)
-            if "zennit" in sys.modules:
-                sys.modules["zennit"].torchvision = real
+        def __getattr__(self, attr):  # only for what the placeholder lacks: load the real module once, read it
+            real = sys.modules.get(name)
+            if real is None or real is self:
+                real = importlib.util.module_from_spec(spec)
+                sys.modules[name] = real
+                spec.loader.exec_module(real)
+                if "zennit" in sys.modules:
+                    sys.modules["zennit"].torchvision = real
             return getattr(real, attr)
 
     sys.modules[name] = Deferred(name)
