@@ -6,7 +6,7 @@ difference times the default's job count over its 2 job slots is what the entry 
 
 Then the end of a job: a process that has loaded what a stage loads (torch, torchvision, scikit-learn, pandas)
 and run one backward pass, from its last line to its exit, with the interpreter's teardown (a plain end) and
-without it (``os._exit`` after flushing, what workflow/scripts/stage.py does).
+without it (:func:`xaiadv.runtime.end_job`: flush, then ``os._exit``, what workflow/scripts/stage.py does).
 
     python benchmarks/bench_job_startup.py [--repeats 15]
 """
@@ -41,9 +41,10 @@ def timed(code: str) -> float:
 
 
 TEARDOWN = ("import sys, os, time, torch, torchvision, sklearn.ensemble, pandas\n"
+            "from xaiadv.runtime import end_job\n"
             "x = torch.randn(64, 1, 28, 28, requires_grad=True); (x * 2).sum().backward()\n"
             "print(time.time(), flush=True)\n")
-ENDINGS = {"interpreter teardown": "", "os._exit (stage.py)": "sys.stdout.flush(); sys.stderr.flush(); os._exit(0)\n"}
+ENDINGS = {"interpreter teardown": "", "end_job (stage.py)": "end_job()\n"}
 
 
 def exit_delay(ending: str) -> float:
@@ -79,8 +80,8 @@ def main():
     emed = {name: statistics.median(v) for name, v in ends.items()}
     for name, m in emed.items():
         print(f"exit after the last line, {name:22s} median {1000 * m:7.1f} ms (n={len(ends[name])})")
-    saved = emed["interpreter teardown"] - emed["os._exit (stage.py)"]
-    print(f"os._exit saves {1000 * saved:.0f} ms per job, about {saved * a.jobs / a.slots:.0f} s of wall on the "
+    saved = emed["interpreter teardown"] - emed["end_job (stage.py)"]
+    print(f"end_job saves {1000 * saved:.0f} ms per job, about {saved * a.jobs / a.slots:.0f} s of wall on the "
           f"default's {a.jobs} jobs over {a.slots} slots")
 
 

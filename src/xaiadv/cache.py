@@ -34,6 +34,18 @@ class CacheSchemaError(ValueError):
     """A Parquet file that is not a valid explanation cache."""
 
 
+def software_versions() -> dict[str, str]:
+    """The versions a cache file records (metadata ``versions``): xaiadv, torch and captum. captum's from its package
+    metadata, not an import (importing it loads matplotlib: ~1 s of a job that may not use captum, issue 18)."""
+    from importlib.metadata import version
+
+    import torch
+
+    from . import __version__
+
+    return {"xaiadv": __version__, "torch": torch.__version__, "captum": version("captum")}
+
+
 def write_explanations(path: str | Path, *, sample_id, variant, label, prediction, explained_class, attack_success,
                        attribution: np.ndarray, metadata: dict) -> None:
     """Write the cache file atomically. ``attribution`` float32 (rows, C, H, W); the other arguments (rows,)."""

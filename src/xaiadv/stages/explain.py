@@ -53,8 +53,7 @@ def run(job) -> None:
         import numpy as np
         import torch
 
-        from .. import __version__
-        from ..cache import write_explanations
+        from ..cache import software_versions, write_explanations
         from ..explainers import explain, source_file
         from ..explainers.base import NEEDS_BACKGROUND, with_pass_batch
         from ..explainers.layers import layer_for
@@ -72,8 +71,6 @@ def run(job) -> None:
         rows = {"sample_id": np.concatenate([adv["ids"].numpy()] * 2), "variant": ["clean"] * n + ["adversarial"] * n,
                 "label": np.concatenate([adv["y"].numpy()] * 2), "prediction": target.numpy(),
                 "explained_class": target.numpy(), "attack_success": np.concatenate([success, success])}
-        from importlib.metadata import version  # not `import captum`: ~1 s of imports (matplotlib) for a string
-
     shared = {Path(p).stem: p for p in (getattr(fin, "clean", None) or [])}  # explainer -> its clean cache
     for out in fout.files:
         name, spec = spec_for_output(out, par.explainers, "explainer")  # results/explanations/.../<explainer>.parquet
@@ -106,7 +103,7 @@ def run(job) -> None:
                                             layer_for(spec.get("layer"), getattr(model, "arch", None)) or "pixels"),
                           "spec": spec, "config_hash": spec_hash(spec),
                           "code_hash": file_sha256([source_file(spec["method"]), Path(__file__).parents[1] / "cache.py"])[:16],
-                          "versions": {"xaiadv": __version__, "torch": torch.__version__, "captum": version("captum")}},
+                          "versions": software_versions()},
             )
         print(f"{name}: {2 * n} rows -> {out}", file=sys.stderr)
     timer.report("explain", attack=wc.attack, n=n)

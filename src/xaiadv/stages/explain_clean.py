@@ -20,10 +20,8 @@ def run(job) -> None:
         from pathlib import Path
 
         import numpy as np
-        import torch
 
-        from .. import __version__
-        from ..cache import write_explanations
+        from ..cache import software_versions, write_explanations
         from ..explainers import explain, source_file
         from ..explainers.base import NEEDS_BACKGROUND, with_pass_batch
         from ..explainers.layers import layer_for
@@ -38,8 +36,6 @@ def run(job) -> None:
                 "prediction": u["label"].numpy(), "explained_class": u["label"].numpy(),
                 "attack_success": np.zeros(n, dtype=bool)}
         print(f"{wc.model}: explaining the {n} clean images of {len(par.counts)} attacks", file=sys.stderr)
-        from importlib.metadata import version  # not `import captum`: ~1 s of imports (matplotlib) for a string
-
     for out in fout.files:
         name, spec = spec_for_output(out, par.explainers, "explainer")
         context = {"seed": par.seed}
@@ -56,6 +52,6 @@ def run(job) -> None:
                           "attributed_to": layer_for(spec.get("layer"), getattr(model, "arch", None)) or "pixels",
                           "spec": spec, "config_hash": spec_hash(spec),
                           "code_hash": file_sha256([source_file(spec["method"]), Path(__file__).parents[1] / "cache.py"])[:16],
-                          "versions": {"xaiadv": __version__, "torch": torch.__version__, "captum": version("captum")}})
+                          "versions": software_versions()})
         print(f"{name}: {n} clean rows -> {out}", file=sys.stderr)
     timer.report("explain_clean", model=wc.model, n=n)

@@ -16,8 +16,7 @@ def run(job) -> None:
         import numpy as np
         import torch
 
-        from .. import __version__
-        from ..cache import write_explanations
+        from ..cache import software_versions, write_explanations
         from ..explainers import explain, source_file
         from ..explainers.base import NEEDS_BACKGROUND, with_pass_batch
         from ..io import file_sha256, load_tensors, spec_hash
@@ -36,8 +35,6 @@ def run(job) -> None:
     with timer("compute"):
         attr = explain(model, t["x_adv"], target, with_pass_batch(spec, par.batch["explain_pass"]), par.batch["explain"], device, **context)
     with timer("write"):
-        from importlib.metadata import version  # not `import captum`: ~1 s of imports (matplotlib) for a string
-
         write_explanations(
             fout.parquet, sample_id=np.arange(n), variant=["adversarial"] * n, label=t["y"][t["image"]].numpy(),
             prediction=target.numpy(), explained_class=target.numpy(), attack_success=np.ones(n, bool),
@@ -45,6 +42,6 @@ def run(job) -> None:
             metadata={"dataset": wc.dataset, "model": wc.model, "attack": "localized_bim", "explainer": wc.loc_explainer,
                       "attributed_to": "pixels", "spec": spec, "config_hash": spec_hash(spec),
                       "code_hash": file_sha256([source_file(spec["method"]), Path(__file__).parents[1] / "cache.py"])[:16],
-                      "versions": {"xaiadv": __version__, "torch": torch.__version__, "captum": version("captum")}})
+                      "versions": software_versions()})
     print(f"{wc.loc_explainer}: {n} localized adversarial examples -> {fout.parquet}", file=sys.stderr)
     timer.report("localize_explain", explainer=wc.loc_explainer, n=n)
