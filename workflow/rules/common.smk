@@ -289,7 +289,8 @@ def table_items(table):
 
 def leaderboard_inputs(wc):
     """What a leaderboard job reads beyond the model and test split: the adversarially trained model, a DAE rectifier's
-    denoiser, the LAN and its mask classifier (the defense's components, a pipeline's included)."""
+    denoiser, the LAN (Nguyen et al.'s detector, a Saito detector on LAN masks) and its mask classifier (the defense's
+    components, a pipeline's included)."""
     spec = lbconf.defense_spec(config, wc.dataset, wc.defense)
     parts = [spec] + ([spec["detector"], spec["rectifier"]] if spec["kind"] == "pipeline" else [])
     out = {}
@@ -300,8 +301,9 @@ def leaderboard_inputs(wc):
             out["defended"] = R(f"models/{wc.dataset}/{wc.model}/robust/{p['name']}.safetensors")
         if p["kind"] == "rectifier" and p["rectifier"]["method"] == "dae":
             out["denoiser"] = R(f"models/{wc.dataset}/denoisers/{p['rectifier_name']}.safetensors")
-        if p["kind"] == "lan":
+        if lbconf.uses_lan(p):
             out["lan"] = R(f"models/{wc.dataset}/{wc.model}/lan.safetensors")
+        if p["kind"] == "lan":
             out["f2"] = R(f"models/{wc.dataset}/{wc.model}/lan_f2.safetensors")
     return out
 

@@ -17,7 +17,8 @@ flags: ``endtoend``). A new defense is one module with a class and one entry in 
 from __future__ import annotations
 
 # explainers whose attribution has a differentiable surrogate for the adaptive attack on Saito's detector
-SURROGATE_EXPLAINERS = ("input_pixels", "saliency", "integrated_gradients", "expected_gradients")
+SURROGATE_EXPLAINERS = ("input_pixels", "saliency", "integrated_gradients", "expected_gradients", "guided_backprop",
+                        "grad_cam", "lrp", "lan")
 
 KINDS = {"undefended": "undefended.Undefended", "adversarial_training": "undefended.Undefended", "rectifier": "rectifier.RectifierDefense",
          "saito": "detector.SaitoDetector", "lan": "lan.LANDefense", "pipeline": "pipeline.Pipeline"}

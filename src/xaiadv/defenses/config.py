@@ -30,17 +30,25 @@ def models(config: dict) -> list[tuple[str, str]]:
 
 def jobs(config: dict) -> list[tuple[str, str, str]]:
     """(dataset, model, defense) of every leaderboard job; every defense is resolved once here, so a bad
-    reference fails before any job runs. A LAN defense runs only on the models with a LAN (``lan_detection.models``)."""
+    reference fails before any job runs. A defense that needs a LAN (:func:`uses_lan`) runs only on the models with
+    one (``lan_detection.models``)."""
     out = []
     lan_models = set((config.get("lan_detection") or {}).get("models") or [])
     for d, m in models(config):
         for name in config["leaderboard"]["defenses"]:
             spec = defense_spec(config, d, name)
-            uses_lan = spec["kind"] == "lan" or (spec["kind"] == "pipeline" and spec["detector"]["kind"] == "lan")
-            if uses_lan and m not in lan_models:
-                continue  # Nguyen et al.'s detector exists only for the models it is trained for (lan_detection.models)
+            if uses_lan(spec) and m not in lan_models:
+                continue  # a LAN exists only for the models it is trained for (lan_detection.models)
             out.append((d, m, name))
     return out
+
+
+def uses_lan(spec: dict) -> bool:
+    """Whether the resolved defense ``spec`` needs the model's LAN (rule train_lan): Nguyen et al.'s detector, a
+    Saito detector on LAN masks, or a pipeline with either."""
+    if spec["kind"] == "pipeline":
+        return uses_lan(spec["detector"])
+    return spec["kind"] == "lan" or (spec["kind"] == "saito" and spec["explainer"]["method"] == "lan")
 
 
 def fits_detector(config: dict, dataset: str, model: str) -> bool:
@@ -112,6 +120,9 @@ def defense_spec(config: dict, dataset: str, name: str) -> dict[str, Any]:
         if method == "expected_gradients" and config["explainers"][ex].get("layer"):
             raise ConfigError(f"leaderboard.defenses.{name}.explainer: {ex!r} explains at a layer; the surrogate "
                               f"attributes to the pixels (an expected_gradients entry without layer)")
+        if method == "lrp" and config["explainers"][ex].get("first_rule", "zplus") != "zplus":
+            raise ConfigError(f"leaderboard.defenses.{name}.explainer: {ex!r} uses first_rule "
+                              f"{config['explainers'][ex]['first_rule']!r}; the LRP surrogate propagates z+ only")
         out["explainer"] = {k: v for k, v in config["explainers"][ex].items() if k not in ("stages", "datasets")}
         out["detector"] = dict(config["detectors"][det])
         out["fpr"] = lb["fpr"]

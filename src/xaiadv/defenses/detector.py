@@ -4,10 +4,10 @@ predicted class, its threshold set at a fixed FPR on clean calibration images be
 The attacker's surrogate (attack card: docs/attacks/saito.md), Carlini & Wagner's (2017) combined model: the
 classifier's logits and the detector's logit minus its threshold, both differentiable in x:
 
-- the features by double backpropagation through the explainer, on a copy of the classifier whose ReLUs are
-  softplus (beta :data:`SOFTPLUS_BETA`; Dombrowski et al. 2019): a ReLU network's input gradient is piecewise
-  constant, so its own second derivative is zero and would mask the gradient. Explainers with such a surrogate:
-  :data:`SURROGATE_EXPLAINERS` (others are refused with a ``ValueError``);
+- the features by double backpropagation through the explainer (:mod:`xaiadv.defenses.surrogates`: every
+  explainer of :data:`xaiadv.defenses.SURROGATE_EXPLAINERS`, others refused with a ``ValueError``), on a copy of
+  the classifier whose ReLUs are softplus (beta :data:`SOFTPLUS_BETA`; Dombrowski et al. 2019): a ReLU network's
+  input gradient is piecewise constant, so its own second derivative is zero and would mask the gradient;
 - a random forest (piecewise constant: no gradient) smoothed, the deployed forest itself with every split
   1[f <= t] replaced by a sigmoid (:class:`xaiadv.defenses.soft_forest.SoftForest`; its temperature the smoothest
   whose decisions agree with the forest's on 95% of the fit rows): score logit(p) minus the threshold's logit. The
@@ -20,86 +20,19 @@ classifier's logits and the detector's logit minus its threshold, both different
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import torch
-from torch import nn
 
 from ..detectors.features import features
 from ..detectors.models import build as build_detector
 from ..explainers import explain
 from ..runtime import PASS_IMAGES
-from . import SURROGATE_EXPLAINERS
 from .base import Defense
+from .surrogates import (EG_SURROGATE_SAMPLES, SOFTPLUS_BETA, differentiable_attribution, eg_surrogate_samples,
+                         smooth_copy)
 
-SOFTPLUS_BETA = 10.0
-
-
-def smooth_copy(model: nn.Module, beta: float = SOFTPLUS_BETA) -> nn.Module:
-    """A copy of ``model`` with every ``nn.ReLU`` module replaced by ``nn.Softplus(beta)`` (same weights)."""
-    m = copy.deepcopy(model).eval()
-    for name, child in list(m.named_modules()):
-        for cname, c in list(child.named_children()):
-            if isinstance(c, nn.ReLU):
-                setattr(child, cname, nn.Softplus(beta=beta))
-    return m
-
-
-# Expected-gradients samples per EOT draw of the surrogate (the real explainer: nsamples; the attack averages eot
-# draws). Measured on the default leaderboard (100 digits, eps 0.3, eot 2): 4 samples won the same examples as 8
-# (robust 21% against the forest, 0% against the logistic regression; the same sanity curves) in 0.70x and 0.76x
-# of the row's time (116 vs 165 s, 68 vs 89 s).
-EG_SURROGATE_SAMPLES = 4
-
-
-def eg_surrogate_samples(spec: dict) -> int:
-    """Expected-gradients samples per image of one surrogate draw for explainer ``spec``: its ``nsamples``, at most
-    :data:`EG_SURROGATE_SAMPLES`."""
-    return min(int(spec.get("nsamples", EG_SURROGATE_SAMPLES)), EG_SURROGATE_SAMPLES)
-
-
-def differentiable_attribution(smooth: nn.Module, x: torch.Tensor, target: torch.Tensor, spec: dict,
-                               context: dict | None = None, seed: int = 0) -> torch.Tensor:
-    """The attribution ``spec`` of ``x`` (N, C, H, W) for classes ``target`` (N,) as a differentiable function of
-    ``x`` (create_graph), on the softplus model ``smooth``. ``context``: the run's objects (``background`` for
-    expected gradients); ``seed``: the draw of a random explainer (expected gradients: its background images and
-    interpolation points, :data:`EG_SURROGATE_SAMPLES` of them per image). Raises ``ValueError`` for an explainer
-    without a surrogate or expected gradients without a background."""
-    method = spec["method"]
-    if method == "expected_gradients":  # Erion et al. 2021 at the pixels, as xaiadv.explainers.expected_gradients
-        bg = (context or {}).get("background")
-        if bg is None or not len(bg):
-            raise ValueError("expected_gradients surrogate: no background images (context['background'])")
-        k = eg_surrogate_samples(spec)
-        g = torch.Generator().manual_seed(int(seed))
-        b = len(x)
-        rind = torch.randint(len(bg), (b, k), generator=g)
-        t = torch.rand(b, k, generator=g).to(x).view(b, k, *([1] * (x.dim() - 1)))
-        x = x if x.requires_grad else x.clone().requires_grad_(True)
-        bgs = bg.to(x)[rind]  # (N, k, C, H, W)
-        pts = (bgs + t * (x[:, None] - bgs)).reshape(b * k, *x.shape[1:])
-        out = smooth(pts).gather(1, target.repeat_interleave(k)[:, None]).sum()
-        (grad,) = torch.autograd.grad(out, pts, create_graph=True)
-        return (grad.view(b, k, *x.shape[1:]) * (x[:, None] - bgs)).mean(1)
-    if method == "input_pixels":
-        return x
-    if method == "saliency":
-        xx = x if x.requires_grad else x.clone().requires_grad_(True)
-        out = smooth(xx).gather(1, target[:, None]).sum()
-        (g,) = torch.autograd.grad(out, xx, create_graph=True)
-        return g.abs() if spec.get("abs", True) else g
-    if method == "integrated_gradients":  # zero baseline, Riemann right sum of n_steps points (captum's default rule differs)
-        n = int(spec.get("n_steps", 8))
-        x = x if x.requires_grad else x.clone().requires_grad_(True)
-        total = 0
-        for k in range(1, n + 1):
-            xk = x * (k / n)
-            out = smooth(xk).gather(1, target[:, None]).sum()
-            (g,) = torch.autograd.grad(out, xk, create_graph=True)
-            total = total + g
-        return x * total / n
-    raise ValueError(f"no differentiable surrogate for explainer {method!r}; allowed: {', '.join(SURROGATE_EXPLAINERS)}")
+__all__ = ["EG_SURROGATE_SAMPLES", "SOFTPLUS_BETA", "SaitoDetector", "differentiable_attribution",
+           "eg_surrogate_samples", "smooth_copy"]
 
 
 class SaitoDetector(Defense):

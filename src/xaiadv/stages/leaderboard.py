@@ -45,6 +45,10 @@ def build_defense(spec: dict, model, device, job, x_fit=None, x_fit_adv=None, x_
 
             context["background"] = background(job.input.train, job.input.test, spec["explainer"]["background_size"],
                                                job.params.seed).to(device)
+        if spec["explainer"]["method"] == "lan":  # the model's LAN (rule train_lan): the explainer and its surrogate
+            from ..explainers.lan import load_lan
+
+            context["lan"] = load_lan(job.input.lan, device)
         d = defense_class("saito")(model, device, explainer=spec["explainer"], detector=spec["detector"], fpr=spec["fpr"],
                                    name=spec["name"], seed=job.params.seed, context=context)
         return d.fit(x_fit, x_fit_adv, x_calib)
