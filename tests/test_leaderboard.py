@@ -194,7 +194,7 @@ def test_adaptive_pgd_runs_the_surrogate_in_chunks_of_the_same_per_example_gradi
 
 def test_sanity_checks_mark_gradient_masking_unreliable(mnist_model, digits):
     """The quantiser's zero gradient leaves the adaptive attack stuck near clean accuracy: the gradient-free
-    Square attack beats it and robust accuracy does not fall toward 0 beyond the budget — the row is marked
+    Square attack, run on the images it left, wins some of them and robust accuracy does not fall toward 0 beyond the budget — the row is marked
     unreliable with those reasons. The undefended model passes the same checks."""
     d = digits
     kw = dict(threat={"norm": "Linf", "eps": 0.3}, attack=ATTACK, eps_curve=[0.0, 0.15, 0.3, 1.0], sanity_n=16,
@@ -205,6 +205,11 @@ def test_sanity_checks_mark_gradient_masking_unreliable(mnist_model, digits):
     u = evaluate_defense(defense_class("undefended")(mnist_model), d["x"], d["y"], x_transfer=d["x_transfer"], **kw)
     assert u["unreliable"] == [] and u["robust_adaptive"]["rate"] == 0.0
     assert u["clean_accuracy"]["n"] == 32 and u["robust_worst"]["rate"] <= u["robust_transfer"]["rate"]
+    # Square runs on the images the gradient attack left: none against the undefended model, every survivor against
+    # the quantiser (and wins some of them)
+    sq, base = q["sanity"]["square"], q["sanity"]["steps_doubled"]["robust_base"]
+    assert sq["attacked"] == round(base * 16) and sq["won"] > 0 and sq["robust"] == (sq["attacked"] - sq["won"]) / 16
+    assert u["sanity"]["square"] == {"robust": 0.0, "queries": 300, "attacked": 0, "won": 0}
 
 
 def test_detector_threshold_is_fixed_before_the_attack(mnist_model, digits):
@@ -297,7 +302,7 @@ def test_leaderboard_stage_and_table(tmp_path, mnist_model, mnist_small):
     rb = json.loads((tmp_path / "lb.json").read_text())
     assert {"name", "dataset", "threat_model", "eps", "clean_acc", "reported", "robust_acc", "unreliable", "footnote"} <= set(rb[0])
     assert "(small n=" in (tmp_path / "lb.md").read_text()
-    bad = {**raw, "leaderboard": {**LEADERBOARD, "defenses": {"lrp": {"kind": "saito", "explainer": "lrp", "detector": "logreg"}}}}
+    bad = {**raw, "leaderboard": {**LEADERBOARD, "defenses": {"lime": {"kind": "saito", "explainer": "lime", "detector": "logreg"}}}}
     with pytest.raises(xcfg.ConfigError, match="no differentiable surrogate"):
         lbconf.jobs(xcfg.validate(bad))
     bad["leaderboard"]["defenses"] = {"x": {"kind": "rectifier", "rectifier": "jpg"}}
@@ -440,3 +445,31 @@ def test_a_papers_claim_is_printed_only_beside_rows_of_its_data_set():
     bad["leaderboard"]["defenses"]["adv_trained"]["paper"] = ["not", "a", "claim"]
     with pytest.raises(ConfigError, match="paper"):
         validate(bad)
+
+
+def test_cam_rectifier_surrogate_computes_its_heatmap_once_per_input(mnist_model, digits, monkeypatch):
+    """The EOT draws of one attack step share the input: the CAM rectifier's surrogate computes its (deterministic)
+    IG-Grad-CAM heatmap once for them, with the same logits as computing it each time; a changed input (a new
+    tensor, or the same one modified in place) gets a new heatmap."""
+    import xaiadv.rectifiers.cam as cam
+
+    spec = {"method": "cam", "cam": "ig_grad_cam", "fill": "gaussian", "intensity": 0.5, "percentage": 0.5,
+            "repeats": 4, "n_steps": 8, "blur_kernel": 11, "blur_sigma": 5.0}
+    calls = []
+    real = cam._heatmap_and_fill
+    monkeypatch.setattr(cam, "_heatmap_and_fill", lambda *a: calls.append(1) or real(*a))
+    d = defense_class("rectifier")(mnist_model, spec=spec)
+    x = digits["x"][:6].clone().requires_grad_(True)
+    cached = [d.surrogate(x, draw=k)[0].detach() for k in range(3)]
+    assert len(calls) == 1
+    fresh = [torch.stack([mnist_model(r) for r in d._rectified(x, 1_000_003 * (k + 1), grad=True)]).mean(0).detach()
+             for k in range(3)]
+    assert len(calls) == 4  # without the cache: once per call
+    for a, b in zip(cached, fresh):
+        torch.testing.assert_close(a, b)
+    assert not torch.equal(cached[0], cached[1])  # the key-area draws still differ per EOT draw
+    d.surrogate(x.detach().clone().requires_grad_(True))
+    with torch.no_grad():
+        x.add_(0.0)  # in place: a new version of the same tensor
+    d.surrogate(x)
+    assert len(calls) == 6

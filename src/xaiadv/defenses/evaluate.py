@@ -86,7 +86,8 @@ def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict,
     adaptive attack's parameters (``steps``, ``alpha`` as a fraction of eps, ``restarts``, ``eot``, ``weight``,
     ``kappa``, ``check_every``); ``eps_curve``: budgets for the curve (adaptive on the first ``sanity_n`` images,
     transferred from ``x_transfer_curve``); ``sanity_n`` images also get the steps-doubling and Square checks
-    (``square_queries`` queries; 0 skips it). ``pool``: (images, labels) of clean images the attacker holds; given,
+    (``square_queries`` queries, on the images the adaptive attack did not win: the row is marked when Square wins
+    more than the tolerance of them; 0 skips it). ``pool``: (images, labels) of clean images the attacker holds; given,
     every adaptive attack on a detector adds the natural start on the support (:func:`xaiadv.adaptive.pgd.natural_start`).
 
     Returns a JSON-able dict: clean accuracy, FPR, robust accuracy (transferred, adaptive, worst case per
@@ -134,14 +135,22 @@ def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict,
         if abs(doubled - base) > tol:
             unreliable.append(f"doubling the adaptive steps moves robust accuracy {100 * base:.0f} -> {100 * doubled:.0f} "
                               f"(n={k})")
-        if square_queries:
-            xq = square_attack(defense, xs, ys, eps=eps, norm=norm, queries=square_queries, seed=seed)
-            lq, rq = defense.decide(xq, seed=seed)
-            sq = correct(lq, rq, ys, adversarial=True).float().mean().item()
-            checks["square"] = {"robust": sq, "queries": square_queries}
+        if square_queries:  # on the images the gradient attack left standing: does Square win where it did not?
+            alive = ok_adaptive[:k].to(xs.device)
+            both = alive.clone()
+            if alive.any():
+                xq = xs.clone()
+                xq[alive] = square_attack(defense, xs[alive], ys[alive], eps=eps, norm=norm, queries=square_queries,
+                                          seed=seed)
+                lq, rq = defense.decide(xq, seed=seed)  # the whole subset, in order (a random defense's draws)
+                both &= correct(lq, rq, ys, adversarial=True)
+            sq = both.float().mean().item()
+            checks["square"] = {"robust": sq, "queries": square_queries, "attacked": int(alive.sum()),
+                                "won": int((alive & ~both).sum())}
             if sq < base - tol:
-                unreliable.append(f"gradient-free Square ({square_queries} queries) beats the gradient attack: robust "
-                                  f"{100 * sq:.0f} vs {100 * base:.0f} (gradient masking)")
+                unreliable.append(f"gradient-free Square ({square_queries} queries) beats the gradient attack: it wins "
+                                  f"{int((alive & ~both).sum())} of the {int(alive.sum())} images the gradient attack "
+                                  f"left (robust {100 * base:.0f} -> {100 * sq:.0f}; gradient masking)")
         curve = []
         for e in eps_curve:
             if e == 0:  # the unperturbed images, judged as every point of the curve is (a rejection defends)

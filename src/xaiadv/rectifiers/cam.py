@@ -55,10 +55,18 @@ def select(key: torch.Tensor, percentage: float, repeats: int, generator: torch.
 
 
 def rectify(model, x, label, *, generator: torch.Generator, cam: str, fill: str, intensity: float, percentage: float,
-            repeats: int, n_steps: int, blur_kernel: int, blur_sigma: float):
+            repeats: int, n_steps: int, blur_kernel: int, blur_sigma: float, cache: dict | None = None):
     """(repeats, N, C, H, W) in [0, 1]. ``fill``: "gaussian" (blurred pixels) or "deletion" (zeros);
-    ``intensity``, ``percentage`` in [0, 1]. Raises ``ValueError`` for another ``fill``."""
-    hm, fill_img = _heatmap_and_fill(model, x, label, cam, fill, n_steps, blur_kernel, blur_sigma)
+    ``intensity``, ``percentage`` in [0, 1]. ``cache``: a dict the caller keeps for this very ``x`` (and label):
+    the heatmap and fill image, deterministic, are computed on the first call and reused by the next (the
+    adaptive attack's EOT draws of one step differ only in the key-area draws). Raises ``ValueError`` for another
+    ``fill``."""
+    if cache is not None and "maps" in cache:
+        hm, fill_img = cache["maps"]
+    else:
+        hm, fill_img = _heatmap_and_fill(model, x, label, cam, fill, n_steps, blur_kernel, blur_sigma)
+        if cache is not None:
+            cache["maps"] = (hm, fill_img)
     chosen = select(hm >= intensity, percentage, repeats, generator)
     return torch.where(chosen, fill_img[None], x[None])
 

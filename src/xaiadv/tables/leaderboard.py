@@ -88,7 +88,7 @@ def table(files: dict, csv_path, md_path, json_path=None) -> pd.DataFrame:
         "Detectors: fitted on images outside the evaluated set, their threshold fixed at the configured FPR on clean "
         "calibration images before any attack runs.",
         "Sanity checks on the first images of the set (Carlini et al. 2019): twice the steps, the gradient-free Square "
-        "attack, the eps curve (rising, or not falling toward 0 beyond the budget), adaptive above transferred; a "
+        "attack on the images the adaptive attack left (column square: robust under both), the eps curve (rising, or not falling toward 0 beyond the budget), adaptive above transferred; a "
         "failed check marks the row 'unreliable' with its reason.",
         "(small n=k): a rate on fewer than 30 images.",
     ]
