@@ -37,8 +37,9 @@ def spec(section: str, entry: dict) -> dict:
 
 
 def defenses(model, x_fit, x_fit_adv, x_calib):
-    """(name, defense) of every kind the default leaderboard ranks (one of each surrogate rule; the adversarially
-    trained reference costs what the undefended model does)."""
+    """(name, defense) of every kind the default leaderboard ranks (one of each surrogate rule, every explainer's
+    surrogate of xaiadv.defenses.surrogates; the adversarially trained reference costs what the undefended model
+    does)."""
     rect = defense_class("rectifier")
     saito = defense_class("saito")
     out = [("undefended", defense_class("undefended")(model)),
@@ -46,9 +47,13 @@ def defenses(model, x_fit, x_fit_adv, x_calib):
            ("random deletion (EOT)", rect(model, spec=spec("rectifiers", {"method": "random_deletion"}))),
            ("JPEG (BPDA)", rect(model, spec=spec("rectifiers", {"method": "jpeg"}))),
            ("Heat and Blur (BPDA)", rect(model, spec=spec("rectifiers", {"method": "heat_and_blur"})))]
-    for ex in ("input_pixels", "saliency", "integrated_gradients", "expected_gradients"):
-        context = {"background": x_calib[:50]} if ex == "expected_gradients" else {}
-        extra = {"nsamples": 12, "background_size": 50} if context else {}  # the default config's
+    from xaiadv.explainers.lan import LatentAttentionNet
+
+    lan = LatentAttentionNet(tuple(x_fit.shape[1:])).eval()  # random weights: the cost of Nguyen's (500, 500) LAN
+    for ex in ("input_pixels", "saliency", "integrated_gradients", "expected_gradients", "guided_backprop", "grad_cam",
+               "lrp", "lan"):
+        context = {"background": x_calib[:50]} if ex == "expected_gradients" else {"lan": lan} if ex == "lan" else {}
+        extra = {"nsamples": 12, "background_size": 50} if ex == "expected_gradients" else {}  # the default's
         d = saito(model, explainer=spec("explainers", {"method": ex, **extra}), context=context,
                   detector={"method": "logistic_regression", "features": "flat", "C": 1.0, "max_iter": 200}, fpr=0.05)
         out.append((f"Saito {ex} LR", d.fit(x_fit, x_fit_adv, x_calib)))

@@ -112,3 +112,24 @@ def test_leaderboard_rows_on_lrp_and_lan_features_resolve_as_the_surrogates_allo
     zbox["explainers"]["lrp"]["first_rule"] = "zbox"
     with pytest.raises(ConfigError, match=r"saito_lrp_forest\.explainer.*zbox"):
         lbconf.defense_spec(zbox, "mnist", "saito_lrp_forest")
+
+
+def test_integrated_gradients_surrogate_is_the_right_riemann_sum(mnist_model, digits):
+    """The surrogate is x times the mean gradient at x k/n, k = 1..n (the right Riemann sum of integrated gradients
+    from a zero baseline), and keeps its gradient in x."""
+    from xaiadv.defenses.surrogates import differentiable_attribution, smooth_copy
+
+    x, target = digits
+    smooth = smooth_copy(mnist_model)
+    n = 8
+    ref = 0
+    for k in range(1, n + 1):
+        xk = (x * (k / n)).requires_grad_(True)
+        (g,) = torch.autograd.grad(smooth(xk).gather(1, target[:, None]).sum(), xk)
+        ref = ref + g
+    ref = x * ref / n
+    xi = x.clone().requires_grad_(True)
+    sur = differentiable_attribution(smooth, xi, target, {"method": "integrated_gradients", "n_steps": n})
+    torch.testing.assert_close(sur.detach(), ref, rtol=1e-4, atol=1e-6)
+    (g,) = torch.autograd.grad(sur.sum(), xi)
+    assert torch.isfinite(g).all() and g.abs().sum() > 0
