@@ -144,13 +144,12 @@ def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict,
                                           seed=seed)
                 lq, rq = defense.decide(xq, seed=seed)  # the whole subset, in order (a random defense's draws)
                 both &= correct(lq, rq, ys, adversarial=True)
-            sq = both.float().mean().item()
-            checks["square"] = {"robust": sq, "queries": square_queries, "attacked": int(alive.sum()),
-                                "won": int((alive & ~both).sum())}
+            sq, attacked, won = both.float().mean().item(), int(alive.sum()), int((alive & ~both).sum())
+            checks["square"] = {"robust": sq, "queries": square_queries, "attacked": attacked, "won": won}
             if sq < base - tol:
                 unreliable.append(f"gradient-free Square ({square_queries} queries) beats the gradient attack: it wins "
-                                  f"{int((alive & ~both).sum())} of the {int(alive.sum())} images the gradient attack "
-                                  f"left (robust {100 * base:.0f} -> {100 * sq:.0f}; gradient masking)")
+                                  f"{won} of the {attacked} images the gradient attack left (robust {100 * base:.0f} "
+                                  f"-> {100 * sq:.0f}; gradient masking)")
         curve = []
         for e in eps_curve:
             if e == 0:  # the unperturbed images, judged as every point of the curve is (a rejection defends)

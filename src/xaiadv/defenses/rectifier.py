@@ -52,10 +52,9 @@ class RectifierDefense(Defense):
 
     def surrogate(self, x, draw=0):
         extra = None
-        if self.spec["method"] == "cam":  # the EOT draws of one step share x: its CAM once (measured: IG-Grad-CAM rows
-            key = (x, x._version)          # ~0.8x the attack's time), the key-area draws new each time
+        if self.spec["method"] == "cam":  # the EOT draws of one step share x: its CAM once, the key-area draws new
             if self._cam_for is None or self._cam_for[0] is not x or self._cam_for[1] != x._version:
-                self._cam_for = (*key, {})
+                self._cam_for = (x, x._version, {})  # a new input, or this one changed in place
             extra = {"cache": self._cam_for[2]}
         xs = self._rectified(x, 1_000_003 * (draw + 1), grad=True, extra=extra)
         if not xs.requires_grad:

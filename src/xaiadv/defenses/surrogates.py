@@ -60,6 +60,19 @@ def eg_surrogate_samples(spec: dict) -> int:
     return min(int(spec.get("nsamples", EG_SURROGATE_SAMPLES)), EG_SURROGATE_SAMPLES)
 
 
+def _target_gradient(model: nn.Module, x: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """d model(x)[n, target[n]] / dx for a batch ``x`` that requires grad (a leaf or a function of the attacked
+    image), kept differentiable (create_graph): the gradient explainers' one building block."""
+    out = model(x).gather(1, target[:, None]).sum()
+    (g,) = torch.autograd.grad(out, x, create_graph=True)
+    return g
+
+
+def _leaf(x: torch.Tensor) -> torch.Tensor:
+    """``x`` itself if it requires grad, else a copy that does (values only: the caller's graph is not needed)."""
+    return x if x.requires_grad else x.clone().requires_grad_(True)
+
+
 # ---------------------------------------------------------------------------------------------- guided backprop
 class _GuidedActivation(torch.autograd.Function):
     """Forward: ReLU (``beta`` None) or softplus(beta). Backward: grad.clamp(min=0) times the activation's
@@ -177,8 +190,7 @@ def grad_cam(model: nn.Module, x: torch.Tensor, target: torch.Tensor) -> torch.T
     acts = {}
     hook = model.cam_layer.register_forward_hook(lambda _m, _i, out: acts.__setitem__("a", out))
     try:
-        xx = x if x.requires_grad else x.clone().requires_grad_(True)
-        out = model(xx).gather(1, target[:, None]).sum()
+        out = model(_leaf(x)).gather(1, target[:, None]).sum()
     finally:
         hook.remove()
     a = acts["a"]
@@ -207,35 +219,23 @@ def differentiable_attribution(smooth: nn.Module, x: torch.Tensor, target: torch
         b = len(x)
         rind = torch.randint(len(bg), (b, k), generator=g)
         t = torch.rand(b, k, generator=g).to(x).view(b, k, *([1] * (x.dim() - 1)))
-        x = x if x.requires_grad else x.clone().requires_grad_(True)
+        x = _leaf(x)
         bgs = bg.to(x)[rind]  # (N, k, C, H, W)
         pts = (bgs + t * (x[:, None] - bgs)).reshape(b * k, *x.shape[1:])
-        out = smooth(pts).gather(1, target.repeat_interleave(k)[:, None]).sum()
-        (grad,) = torch.autograd.grad(out, pts, create_graph=True)
+        grad = _target_gradient(smooth, pts, target.repeat_interleave(k))
         return (grad.view(b, k, *x.shape[1:]) * (x[:, None] - bgs)).mean(1)
     if method == "input_pixels":
         return x
     if method == "saliency":
-        xx = x if x.requires_grad else x.clone().requires_grad_(True)
-        out = smooth(xx).gather(1, target[:, None]).sum()
-        (g,) = torch.autograd.grad(out, xx, create_graph=True)
+        g = _target_gradient(smooth, _leaf(x), target)
         return g.abs() if spec.get("abs", True) else g
     if method == "integrated_gradients":  # zero baseline, right Riemann sum of n_steps points (captum's rule differs)
         n = int(spec.get("n_steps", 8))
-        x = x if x.requires_grad else x.clone().requires_grad_(True)
-        total = 0
-        for k in range(1, n + 1):
-            xk = x * (k / n)
-            out = smooth(xk).gather(1, target[:, None]).sum()
-            (g,) = torch.autograd.grad(out, xk, create_graph=True)
-            total = total + g
-        return x * total / n
+        x = _leaf(x)
+        return x * sum(_target_gradient(smooth, x * (k / n), target) for k in range(1, n + 1)) / n
     if method == "guided_backprop":
-        xx = x if x.requires_grad else x.clone().requires_grad_(True)
         with guided(smooth):
-            out = smooth(xx).gather(1, target[:, None]).sum()
-            (g,) = torch.autograd.grad(out, xx, create_graph=True)
-        return g
+            return _target_gradient(smooth, _leaf(x), target)
     if method == "grad_cam":
         return grad_cam(smooth, x, target)
     if method == "lrp":
