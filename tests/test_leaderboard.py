@@ -473,3 +473,54 @@ def test_cam_rectifier_surrogate_computes_its_heatmap_once_per_input(mnist_model
         x.add_(0.0)  # in place: a new version of the same tensor
     d.surrogate(x)
     assert len(calls) == 6
+
+
+def test_snapshot_is_the_shorter_attack_and_evaluate_shares_the_doubled_run(mnist_model, digits):
+    """adaptive_pgd with steps 2S and a snapshot at S returns, at S, exactly what the S-step attack returns (the
+    same iterates, successes and queries; a random defense, so the EOT draws must line up too), and its final
+    result is the 2S-step attack's; the row of a defense whose sanity subset is all its images reports the same
+    steps-doubling figures from the one shared run as from two."""
+    from xaiadv.adaptive.pgd import adaptive_pgd
+
+    d = digits
+    defense = defense_class("rectifier")(mnist_model, spec={"method": "random_deletion", "percentage": 0.1, "repeats": 3})
+    kw = {"eps": 0.2, "alpha": 0.02, "eot": 2, "check_every": 2, "seed": 5}
+    short = adaptive_pgd(defense, d["x"][:12], d["y"][:12], steps=6, **kw)
+    long = adaptive_pgd(defense, d["x"][:12], d["y"][:12], steps=12, **kw)
+    both = adaptive_pgd(defense, d["x"][:12], d["y"][:12], steps=12, snapshot=6, **kw)
+    assert 0 < short["success"].sum() < long["success"].sum() < 12  # the doubled steps win more: a real test
+    assert torch.equal(both["snapshot"]["x_adv"], short["x_adv"])
+    assert torch.equal(both["snapshot"]["success"], short["success"])
+    assert both["snapshot"]["queries"] == short["queries"]
+    assert torch.equal(both["x_adv"], long["x_adv"]) and torch.equal(both["success"], long["success"])
+    with pytest.raises(ValueError, match="restarts"):
+        adaptive_pgd(defense, d["x"][:2], d["y"][:2], steps=4, restarts=2, snapshot=2, **kw)
+    attack = {**ATTACK, "steps": 6, "alpha": 0.2, "check_every": 2}
+    rows = [evaluate_defense(defense, d["x"][:12], d["y"][:12], threat={"norm": "Linf", "eps": 0.1},
+                             x_transfer=d["x_transfer"][:12], attack=attack, eps_curve=[], sanity_n=n) for n in (12, 11)]
+    assert rows[0]["sanity"]["steps_doubled"]["one_run"] and not rows[1]["sanity"]["steps_doubled"]["one_run"]
+    assert rows[0]["robust_adaptive"] == rows[1]["robust_adaptive"]
+    assert torch.equal(rows[0]["x_adaptive"], rows[1]["x_adaptive"])
+
+
+def test_igos_surrogate_differentiates_blur_and_fusion_with_the_real_value(mnist_model, digits):
+    """I-GOS's surrogate (BPDA for the mask optimisation only): the same rectified images as the real rectifier for
+    the same seed, and a gradient in x that is not the identity's (the blurred baseline and the mask weight it)."""
+    from xaiadv.rectifiers.base import rectify
+
+    spec = {"method": "igos", "l1": 0.0, "tv": 0.0, "stop_prob": 0.1, "mask_size": 7, "blur_kernel": 7,
+            "blur_sigma": 6.25, "iterations": 3, "ig_iter": 4}
+    x, y = digits["x"][:4], digits["y"][:4]
+    label = mnist_model(x).argmax(1)
+    for q in (None, 75):
+        s = {**spec, **({"jpeg_quality": q} if q else {})}
+        xg = x.clone().requires_grad_(True)
+        out = rectify(mnist_model, xg, label, s, seed=3)
+        real = rectify(mnist_model, x, label, s, seed=3)
+        torch.testing.assert_close(out.detach(), real, atol=1e-6, rtol=0)
+        g = torch.autograd.grad(mnist_model(out[0]).gather(1, y[:, None]).sum(), xg)[0]
+        xi = x.clone().requires_grad_(True)  # the identity BPDA's gradient: the model's at the rectified image
+        r = real[0].clone().requires_grad_(True)
+        g_id = torch.autograd.grad(mnist_model(r).gather(1, y[:, None]).sum(), r)[0]
+        assert g.abs().sum() > 0 and not torch.allclose(g, g_id, atol=1e-4), q
+        del xi

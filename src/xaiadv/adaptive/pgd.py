@@ -71,7 +71,8 @@ def _random_start(x, eps, norm, g):
 def adaptive_pgd(defense, x: torch.Tensor, y: torch.Tensor, *, eps: float, alpha: float, steps: int, norm: str = "Linf",
                  restarts: int = 1, eot: int = 1, weight: float = 1.0, kappa: float = 1.0, check_every: int = 1,
                  seed: int = 0, surrogate=None, x_init: torch.Tensor | None = None, batch: int | None = None,
-                 x_start: torch.Tensor | None = None, mask: torch.Tensor | None = None) -> dict:
+                 x_start: torch.Tensor | None = None, mask: torch.Tensor | None = None,
+                 snapshot: int | None = None) -> dict:
     """Attack ``defense`` on ``x`` (N, C, H, W) in [0, 1] with true labels ``y`` (N,) within ``eps`` (``norm``
     "Linf" or "L2", on the [0, 1] scale), ``steps`` steps of ``alpha`` per restart. ``surrogate``: another defense
     whose surrogate is differentiated (a pipeline's branch); the judge is always ``defense``, on the whole batch
@@ -85,10 +86,20 @@ def adaptive_pgd(defense, x: torch.Tensor, y: torch.Tensor, *, eps: float, alpha
     W) points the first restart starts from (projected into the ball; judged before the first step) instead of
     ``x``; ``mask``: (N, C, H, W) of 0 / 1, the pixels a step may change (the gradient is multiplied by it).
 
+    ``snapshot``: a step count S < ``steps`` (one restart only): the real defense also judges after step S, and
+    the result at that point is returned as well, which is exactly what the same call with ``steps=S`` returns
+    (the same starts, draws and judgements): the steps-doubling check's 2S-step attack and the S-step attack in
+    one run (issue 18).
+
     Returns ``{"x_adv": (N, C, H, W) the first iterate the real defense got wrong, else the last one;
-    "success": (N,) bool; "queries": real-defense evaluations}``. Raises ``ValueError`` for another ``norm``."""
+    "success": (N,) bool; "queries": real-defense evaluations}``, with ``snapshot``, ``"snapshot"``: that dict
+    after step S. Raises ``ValueError`` for another ``norm``, or a ``snapshot`` with ``restarts`` > 1 or not in
+    1 .. steps - 1."""
     if norm not in ("Linf", "L2"):
         raise ValueError(f"adaptive_pgd: norm {norm!r}; allowed: Linf, L2")
+    if snapshot is not None and (restarts != 1 or not 0 < snapshot < steps):
+        raise ValueError(f"adaptive_pgd: snapshot {snapshot} needs restarts 1 (got {restarts}) and 0 < snapshot < "
+                         f"steps ({steps})")
     src = surrogate or defense
     chunk = batch or max(1, images_per_pass(x) // max(1, int(getattr(src, "surrogate_samples", 1))))
     x, y = x.detach(), y
@@ -96,6 +107,7 @@ def adaptive_pgd(defense, x: torch.Tensor, y: torch.Tensor, *, eps: float, alpha
     g = torch.Generator().manual_seed(seed)
     cur = (x if x_init is None else x_init).detach().clone()
     queries = 0
+    snap = None
 
     def judge():
         nonlocal queries
@@ -133,14 +145,20 @@ def adaptive_pgd(defense, x: torch.Tensor, y: torch.Tensor, *, eps: float, alpha
                     n = grad.flatten(1).norm(dim=1).clamp(min=1e-12).view(-1, *[1] * (x.dim() - 1))
                     step = x_now - alpha * grad / n
                 cur[idx[a]] = _project(step, xo[a], eps, norm)
-            if (s + 1) % check_every == 0 or s == steps - 1:
+            if (s + 1) % check_every == 0 or s == steps - 1 or s + 1 == snapshot:
                 won = judge()
                 newly = won[idx] & alive
                 success[idx[newly]] = True  # frozen: never stepped again
                 alive &= ~newly
-                if not alive.any():
-                    break
-    return {"x_adv": cur.detach(), "success": success.cpu(), "queries": queries}
+            if s + 1 == snapshot:
+                snap = {"x_adv": cur.detach().clone(), "success": success.cpu().clone(), "queries": queries}
+            if not alive.any():
+                break
+    out = {"x_adv": cur.detach(), "success": success.cpu(), "queries": queries}
+    if snapshot is not None:
+        out["snapshot"] = snap if snap is not None else {k: v.clone() if torch.is_tensor(v) else v
+                                                         for k, v in out.items()}  # every image won before S
+    return out
 
 
 def natural_start(x: torch.Tensor, y: torch.Tensor, pool: torch.Tensor, pool_y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -156,12 +174,8 @@ def natural_start(x: torch.Tensor, y: torch.Tensor, pool: torch.Tensor, pool_y: 
     return start, ((x > 0) | (start > 0)).to(x.dtype)
 
 
-def attack_defense(defense, x, y, pool: tuple[torch.Tensor, torch.Tensor] | None = None, **kw) -> dict:
-    """:func:`adaptive_pgd` against ``defense``; against a pipeline (``defense.branches``), each branch's surrogate
-    in turn, the next starting where the ones before failed, judged by the whole pipeline: per example whichever
-    succeeds. ``pool``: (images, labels) of clean images the attacker holds; given, every detector branch also gets
-    the attack from :func:`natural_start` on the support, from where the plain one failed (before it, where the
-    branch's ``smoothed_score`` says its score is a smoothed copy of a piecewise-constant one)."""
+def attack_stages(defense, pool=None) -> list:
+    """The (branch, natural start?) stages :func:`attack_defense` runs against ``defense``, in order."""
     stages = []
     for b in getattr(defense, "branches", None) or (defense,):
         nat = pool is not None and b.detector
@@ -172,6 +186,19 @@ def attack_defense(defense, x, y, pool: tuple[torch.Tensor, torch.Tensor] | None
         # 134 s natural first; the forest 175 s natural first)
         first_natural = nat and b.smoothed_score
         stages += [(b, True), (b, False)] if first_natural else [(b, False)] + ([(b, True)] if nat else [])
+    return stages
+
+
+def attack_defense(defense, x, y, pool: tuple[torch.Tensor, torch.Tensor] | None = None, **kw) -> dict:
+    """:func:`adaptive_pgd` against ``defense``; against a pipeline (``defense.branches``), each branch's surrogate
+    in turn, the next starting where the ones before failed, judged by the whole pipeline: per example whichever
+    succeeds. ``pool``: (images, labels) of clean images the attacker holds; given, every detector branch also gets
+    the attack from :func:`natural_start` on the support, from where the plain one failed (before it, where the
+    branch's ``smoothed_score`` says its score is a smoothed copy of a piecewise-constant one). ``snapshot``
+    (:func:`adaptive_pgd`) only where that is one stage (else ``ValueError``)."""
+    stages = attack_stages(defense, pool)
+    if kw.get("snapshot") is not None and len(stages) != 1:
+        raise ValueError(f"attack_defense: snapshot needs a one-stage attack; {defense.name} has {len(stages)}")
     out, queries = None, 0
     for b, nat in stages:
         extra = {}

@@ -192,13 +192,18 @@ def rectify(model, x, label, *, generator: torch.Generator, mask_size: int, iter
     """Kao's I-GOS rectifier: (1, N, C, H, W) in [0, 1], phi = I_a * M + I_g * (1 - M) for ``x`` (N, C, H, W)
     in [0, 1] and its (adversarial) ``label`` (N,). Defaults: the no-penalty objective (l1 = tv = 0).
     ``path_batch``: path images per forward+backward pass (the model's ``batch.igos_path``; None: see
-    :func:`default_batch`), a matter of speed and memory only."""
+    :func:`default_batch`), a matter of speed and memory only.
+
+    Given an ``x`` that requires grad (an attacker's surrogate, issue 19's attack card docs/attacks/rectifier.md),
+    the output is differentiable in ``x`` through the blur and the fusion, with the mask optimisation replaced by
+    BPDA (M a constant of x: Athalye et al. 2018) and JPEG by the identity; the value is the same."""
     if jpeg_quality:
-        x = jpeg(x, jpeg_quality)
+        xj = jpeg(x, jpeg_quality)
+        x = x + (xj - x).detach() if x.requires_grad else xj  # BPDA with the identity for the compression
     blurred = gaussian_blur(x, blur_kernel, blur_sigma)
     with torch.enable_grad():
-        m, _, _ = igos_mask(model, x, blurred, label, mask_size=mask_size, iterations=iterations, ig_iter=ig_iter,
-                            l1=l1, tv=tv, stop_prob=stop_prob, noise=noise, noise_form=noise_form, objective=objective,
-                            batch=path_batch, generator=generator)
+        m, _, _ = igos_mask(model, x.detach(), blurred.detach(), label, mask_size=mask_size, iterations=iterations,
+                            ig_iter=ig_iter, l1=l1, tv=tv, stop_prob=stop_prob, noise=noise, noise_form=noise_form,
+                            objective=objective, batch=path_batch, generator=generator)
     um = bilinear_upsample(m, tuple(x.shape[-2:]), align_corners=True)
     return (x * um + blurred * (1 - um))[None]
