@@ -24,7 +24,7 @@ venv: $(BIN)/.installed
 
 run: venv
 	mkdir -p results/logs
-	$(BIN)/python benchmarks/timed.py results/logs/main_job_wall.json -- \
+	$(BIN)/python -m xaiadv.forkserver -- $(BIN)/python benchmarks/timed.py results/logs/main_job_wall.json -- \
 	  $(BIN)/snakemake --profile profiles/default --cores $(CORES) --resources gpu=$(GPUS)
 
 dry-run: venv

@@ -542,3 +542,40 @@ def test_leaderboard_is_built_for_every_defense(project):
     t, meta = load_tensors(d / "results/leaderboard/mnist/mnist_cnn/blur.safetensors")
     assert t["x_adv"].shape[0] == lb["n"] and meta["defense"] == "blur"
     assert (t["x_adv"] >= 0).all() and (t["x_adv"] <= 1).all()
+
+
+def _no_timings(o):
+    if isinstance(o, dict):
+        return {k: _no_timings(v) for k, v in o.items() if k not in ("ms_per_image", "attack_seconds")}
+    if isinstance(o, list):
+        return [_no_timings(v) for v in o]
+    return o
+
+
+def test_fork_server_runs_jobs_with_the_same_results(project):
+    """Issue 18: jobs handed to the fork server (``python -m xaiadv.forkserver -- snakemake ...``, what ``make run``
+    does) run in its children — their TIMING lines say so — and write the same results as jobs in their own
+    processes (a scikit-learn detection and a torch leaderboard row, forced to rerun); a failing job's status reaches
+    Snakemake. Last in this module: it rewrites two outputs."""
+    d, _ = project
+    targets = ["results/detection/mnist/mnist_cnn/fgsm_linf/saliency.json", "results/leaderboard/mnist/mnist_cnn/blur.json"]
+    before = [_no_timings(json.loads((d / t).read_text())) for t in targets]
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+           "PYTHONPATH": str(d / "src")}  # the server imports this copy's package, as the jobs do
+    env.pop("SLURM_JOB_ID", None)
+    cmd = [sys.executable, "-m", "xaiadv.forkserver", "--", *SNAKEMAKE, "--cores", "2", "--configfile", "tiny.yaml",
+           "--force", *targets]
+    p = subprocess.run(cmd, cwd=d, env=env, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert [_no_timings(json.loads((d / t).read_text())) for t in targets] == before
+    for log in ("results/logs/detect/mnist/mnist_cnn/fgsm_linf/saliency.log", "results/logs/leaderboard/mnist/mnist_cnn/blur.log"):
+        timing = json.loads(re.search(r"^TIMING (.*)$", (d / log).read_text(), re.M).group(1))
+        assert timing.get("forked") is True, log
+    # a job whose stage fails: its status (1) and traceback come back to the caller through the server
+    client = ("import sys; from xaiadv import forkserver; from xaiadv.stages import make_job; "
+              "sys.exit(forkserver.run_job(make_job('no_such_rule')))")
+    script = d / "client.py"
+    script.write_text(client)
+    p = subprocess.run([sys.executable, "-m", "xaiadv.forkserver", "--", sys.executable, str(script)], cwd=d, env=env,
+                       capture_output=True, text=True)
+    assert p.returncode == 1 and "xaiadv.stages.no_such_rule" in p.stderr, p.stderr[-2000:]

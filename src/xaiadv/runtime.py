@@ -20,6 +20,8 @@ PASS_IMAGES = 64
 # Top-level modules already imported when the job's own code starts: the runner's (Snakemake's script preamble
 # imports snakemake from Snakemake's own search path, not from the rule's env), not the stage's.
 PRELOADED = frozenset(m.split(".")[0] for m in list(sys.modules))
+# whether the job runs in a child of the fork server (xaiadv.forkserver): then PRELOADED holds the server's libraries
+FORKED = False
 
 
 def setup(seed: int = 0, threads: int | None = None, device: str = "auto", deterministic: bool = True):
@@ -156,7 +158,7 @@ class Timer:
         ru = resource.getrusage(resource.RUSAGE_SELF)  # CPU seconds of the job's process: user, kernel
         rec = {"stage": stage, "startup": (self.first or now) - T_PROCESS, "total": now - T_PROCESS, **self.phases,
                "rss_mb": round(peak_rss_mb(), 1), "user": round(ru.ru_utime, 2), "sys": round(ru.ru_stime, 2),
-               "minflt": ru.ru_minflt, **extra}
+               "minflt": ru.ru_minflt, **({"forked": True} if FORKED else {}), **extra}
         print("TIMING " + json.dumps(rec, sort_keys=True), file=sys.stderr, flush=True)
         print("IMPORTS " + json.dumps(third_party_modules()), file=sys.stderr, flush=True)
         return rec

@@ -46,7 +46,20 @@ def run_job(job: Any, fd_level: bool = False) -> None:
     the C libraries print too) and keep freed memory for reuse (:func:`xaiadv.runtime.keep_freed_memory`).
     Otherwise (tests, notebooks) Python's ``sys.stdout`` and ``sys.stderr`` are redirected for the call and
     restored after it. Either way a job that asks for GPUs gets its own first (:func:`xaiadv.gpus.claim_for_job`).
+
+    With ``fd_level`` under ``make run`` the stage runs in a child of the fork server, which has imported torch and
+    the other heavy libraries once (:mod:`xaiadv.forkserver`); this process then exits with the child's status.
     """
+    from .. import runtime
+
+    if fd_level and not runtime.FORKED:
+        from .. import forkserver
+
+        code = forkserver.run_job(job, runtime.T_PROCESS)
+        if code is not None:  # the stage ran in the server's child: its status is this job's
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
     from ..gpus import claim_for_job
 
     if fd_level:  # the job's own process (a rule's script): keep freed memory, before torch allocates anything
