@@ -76,7 +76,9 @@ def run_job(job, t_start: float | None = None) -> int | None:
                          "t_start": t_start or time.time(), "payload": len(payload)}).encode()
     sys.stdout.flush()
     sys.stderr.flush()
-    socket.send_fds(conn, [_LEN.pack(len(header)) + header + payload], [0, 1, 2])
+    message = _LEN.pack(len(header)) + header + payload
+    sent = socket.send_fds(conn, [message], [0, 1, 2])
+    conn.sendall(message[sent:])  # a stream socket may take a long message in parts
     data = b""
     while len(data) < _CODE.size:
         chunk = conn.recv(_CODE.size - len(data))
@@ -169,13 +171,18 @@ def serve(path: str, ready=None) -> None:
             for s in readable:
                 if s is server:
                     conn, _ = server.accept()
+                    fds = []
                     try:
-                        msg, fds, _, _ = socket.recv_fds(conn, 1 << 16, 3)
-                        size = _LEN.unpack(_recv_exact(conn, _LEN.size, msg[:_LEN.size]))[0]
-                        rest = _recv_exact(conn, _LEN.size + size, msg)[_LEN.size:]
-                        header = json.loads(rest[:size])
-                        payload = _recv_exact(conn, size + header["payload"], rest)[size:]
-                    except (ConnectionError, ValueError, struct.error):
+                        data, fds, _, _ = socket.recv_fds(conn, 1 << 16, 3)
+                        data = _recv_exact(conn, _LEN.size, data)
+                        size = _LEN.unpack(data[:_LEN.size])[0]
+                        data = _recv_exact(conn, _LEN.size + size, data)
+                        header = json.loads(data[_LEN.size:_LEN.size + size])
+                        end = _LEN.size + size + header["payload"]
+                        payload = _recv_exact(conn, end, data)[_LEN.size + size:end]
+                    except (ConnectionError, ValueError, KeyError, struct.error):
+                        for fd in fds:
+                            os.close(fd)
                         conn.close()
                         continue
                     pid = os.fork()
