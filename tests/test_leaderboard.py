@@ -519,8 +519,6 @@ def test_igos_surrogate_differentiates_blur_and_fusion_with_the_real_value(mnist
         real = rectify(mnist_model, x, label, s, seed=3)
         torch.testing.assert_close(out.detach(), real, atol=1e-6, rtol=0)
         g = torch.autograd.grad(mnist_model(out[0]).gather(1, y[:, None]).sum(), xg)[0]
-        xi = x.clone().requires_grad_(True)  # the identity BPDA's gradient: the model's at the rectified image
         r = real[0].clone().requires_grad_(True)
-        g_id = torch.autograd.grad(mnist_model(r).gather(1, y[:, None]).sum(), r)[0]
+        g_id = torch.autograd.grad(mnist_model(r).gather(1, y[:, None]).sum(), r)[0]  # the identity BPDA's gradient
         assert g.abs().sum() > 0 and not torch.allclose(g, g_id, atol=1e-4), q
-        del xi

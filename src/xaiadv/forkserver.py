@@ -124,9 +124,10 @@ def _child(header: dict, payload: bytes, fds: list[int]) -> None:
 
         stage_job(job, fd_level=True)
         runtime.end_job()  # flushes and exits 0
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-        if e.code is not None and not isinstance(e.code, int):
+    except SystemExit as e:  # sys.exit(n), sys.exit() = 0, sys.exit("message") = the message and 1
+        if e.code is None or isinstance(e.code, int):
+            code = e.code or 0
+        else:
             print(e.code, file=sys.stderr)
     except BaseException:
         import traceback

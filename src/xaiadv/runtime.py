@@ -52,12 +52,13 @@ def setup(seed: int = 0, threads: int | None = None, device: str = "auto", deter
     return torch.device(device)
 
 
-def end_job() -> None:
+def end_job(status: int = 0) -> None:
     """End the job's own process now, after its stage succeeded (workflow/scripts/stage.py): flush Python's and the C
     library's stdio (the job's fds 1 and 2 are its log file), then ``os._exit(0)``, skipping the interpreter's
     teardown: with torch, torchvision and scikit-learn loaded it took 1.3-1.5 s per job after the job's last line on
     this project's 2-core VM (issue 18; benchmarks/bench_job_startup.py). Outputs must already be written and closed
-    (the stages write them atomically); no ``atexit`` handler runs. Never returns."""
+    (the stages write them atomically); no ``atexit`` handler runs. ``status``: the exit status (a job handed to the
+    fork server exits with its child's). Never returns."""
     sys.stdout.flush()
     sys.stderr.flush()
     try:
@@ -66,7 +67,7 @@ def end_job() -> None:
         ctypes.CDLL(None).fflush(None)
     except (OSError, AttributeError):  # no C runtime to flush through ctypes (e.g. Windows)
         pass
-    os._exit(0)
+    os._exit(status)
 
 
 def use_deterministic_algorithms(mode: bool) -> None:

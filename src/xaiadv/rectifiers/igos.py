@@ -202,8 +202,8 @@ def rectify(model, x, label, *, generator: torch.Generator, mask_size: int, iter
         x = x + (xj - x).detach() if x.requires_grad else xj  # BPDA with the identity for the compression
     blurred = gaussian_blur(x, blur_kernel, blur_sigma)
     with torch.enable_grad():
-        m, _, _ = igos_mask(model, x.detach(), blurred.detach(), label, mask_size=mask_size, iterations=iterations,
-                            ig_iter=ig_iter, l1=l1, tv=tv, stop_prob=stop_prob, noise=noise, noise_form=noise_form,
-                            objective=objective, batch=path_batch, generator=generator)
+        m, _, _ = igos_mask(model, x, blurred, label, mask_size=mask_size, iterations=iterations, ig_iter=ig_iter,
+                            l1=l1, tv=tv, stop_prob=stop_prob, noise=noise, noise_form=noise_form, objective=objective,
+                            batch=path_batch, generator=generator)  # it detaches both: no gradient through M
     um = bilinear_upsample(m, tuple(x.shape[-2:]), align_corners=True)
     return (x * um + blurred * (1 - um))[None]

@@ -57,9 +57,7 @@ def run_job(job: Any, fd_level: bool = False) -> None:
 
         code = forkserver.run_job(job, runtime.T_PROCESS)
         if code is not None:  # the stage ran in the server's child: its status is this job's
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
+            runtime.end_job(code)
     from ..gpus import claim_for_job
 
     if fd_level:  # the job's own process (a rule's script): keep freed memory, before torch allocates anything
