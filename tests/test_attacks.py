@@ -138,3 +138,19 @@ def test_bim_accumulated_in_the_released_codes_normalised_space(effnet, foolbox_
     assert float(z.min()) >= -1e-5 and float(z.max()) <= 1 + 1e-5 and 0 <= float(nrm.min()) <= float(nrm.max()) <= 1
     with pytest.raises(ValueError, match="space 'logit'"):
         attack(effnet, x, y, **{**kw, "space": "logit"})
+
+
+@pytest.mark.parametrize("increasing", [True, False])
+def test_jsma_pairs_scored_in_blocks_are_the_whole_maps_first_maximum(increasing):
+    """The blocked pair search returns what one argmax over the whole (F, F) map returns, ties included (small
+    integer gradients make many equal scores; the first in row-major order must win)."""
+    from xaiadv.attacks.jsma import saliency_pairs
+
+    g = torch.Generator().manual_seed(0)
+    tgt = torch.randint(-3, 4, (5, 50), generator=g).float()
+    others = torch.randint(-3, 4, (5, 50), generator=g).float()
+    domain = torch.rand(5, 50, generator=g) > 0.2
+    whole = saliency_pairs(tgt, others, domain, increasing, block=10**9)
+    for block in (50, 5 * 50 * 3, 5 * 50 * 7):  # 1, 3 and 7 rows per block (7 does not divide 50)
+        p, q = saliency_pairs(tgt, others, domain, increasing, block=block)
+        assert torch.equal(p, whole[0]) and torch.equal(q, whole[1]), block
