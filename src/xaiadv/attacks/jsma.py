@@ -43,7 +43,7 @@ def saliency_pairs(tgt: torch.Tensor, others: torch.Tensor, domain: torch.Tensor
     t = tgt - coef * tgt.abs().amax(1, keepdim=True)
     o = others + coef * others.abs().amax(1, keepdim=True)
     rows = max(1, min(f, block // max(1, b * f)))
-    best = torch.full((b,), -1.0, device=tgt.device)  # every score is >= 0
+    best = torch.full((b,), -1.0, device=tgt.device)  # below every block's maximum (its diagonal holds a 0)
     best_idx = torch.zeros(b, dtype=torch.long, device=tgt.device)
     for r0 in range(0, f, rows):
         r1 = min(f, r0 + rows)
