@@ -32,8 +32,6 @@ def setup(seed: int = 0, threads: int | None = None, device: str = "auto", deter
     ``RuntimeError``; see :mod:`xaiadv.determinism` for the ops replaced) with ``CUBLAS_WORKSPACE_CONFIG``
     set before cuBLAS starts; False allows the fastest kernels (``cudnn.benchmark``).
     """
-    if threads:
-        limit_native_threads(threads)  # before numpy is imported here, where no server preloaded it
     import numpy as np
     import torch
 
@@ -61,8 +59,9 @@ def limit_native_threads(threads: int) -> None:
     """Hold the BLAS and OpenMP thread pools of numpy, scipy and scikit-learn to the job's ``threads`` (torch's own
     pool is ``torch.set_num_threads``): the environment variables for libraries loaded later, threadpoolctl for
     those already loaded (under the fork server numpy, scipy and scikit-learn are, with OpenBLAS's default of one
-    thread per core). Snakemake sets these variables for ``shell:`` jobs only. Measured on this project's 2-core VM
-    (issue 18): scipy's L-BFGS-B ran OpenBLAS on both cores for 784-element vectors, so the ``lbfgs_targeted``
+    thread per core). Snakemake sets these variables for ``shell:`` jobs only; :func:`xaiadv.stages.run_job` calls
+    this in every job's own process, whether or not its stage calls :func:`setup` (detect, for one, does not).
+    Measured on this project's 2-core VM (issue 18): scipy's L-BFGS-B ran OpenBLAS on both cores for 784-element vectors, so the ``lbfgs_targeted``
     attack of the default took 43 s with 1.28 cores beside another job; on one thread 0.24 s per digit, 1.0 core."""
     for var in NATIVE_THREAD_VARS:
         os.environ[var] = str(threads)

@@ -60,10 +60,10 @@ def run_job(job: Any, fd_level: bool = False) -> None:
             runtime.end_job(code)
     from ..gpus import claim_for_job
 
-    if fd_level:  # the job's own process (a rule's script): keep freed memory, before torch allocates anything
-        from ..runtime import keep_freed_memory
-
-        keep_freed_memory()
+    if fd_level:  # the job's own process (a rule's script): keep freed memory, before torch allocates anything,
+        # and hold BLAS / OpenMP pools to the job's threads, before the stage imports numpy (unless a server did)
+        runtime.keep_freed_memory()
+        runtime.limit_native_threads(job.threads)
     stage = importlib.import_module(f"xaiadv.stages.{stage_of(job.rule)}")
     claim_for_job(job)  # before the stage initialises CUDA: this job's own GPU(s) on a local multi-GPU machine
     log = list(job.log)[0] if len(job.log) else None
