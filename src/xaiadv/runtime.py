@@ -61,8 +61,9 @@ def limit_native_threads(threads: int) -> None:
     those already loaded (under the fork server numpy, scipy and scikit-learn are, with OpenBLAS's default of one
     thread per core). Snakemake sets these variables for ``shell:`` jobs only; :func:`xaiadv.stages.run_job` calls
     this in every job's own process, whether or not its stage calls :func:`setup` (detect, for one, does not).
-    Measured on this project's 2-core VM (issue 18): scipy's L-BFGS-B ran OpenBLAS on both cores for 784-element vectors, so the ``lbfgs_targeted``
-    attack of the default took 43 s with 1.28 cores beside another job; on one thread 0.24 s per digit, 1.0 core."""
+    Measured on this project's 2-core VM (issue 18): scipy's L-BFGS-B ran OpenBLAS on both cores for 784-element
+    vectors, so the ``lbfgs_targeted`` attack of the default took 43 s with 1.28 cores beside another job; on one
+    thread 0.24 s per digit, 1.0 core."""
     for var in NATIVE_THREAD_VARS:
         os.environ[var] = str(threads)
     if "numpy" in sys.modules:
