@@ -30,24 +30,26 @@ def test_trained_cnn_learns_and_roundtrips(tmp_path, mnist_model, mnist_small):
     assert torch.equal(predict(again, x), predict(mnist_model, x))
 
 
-def test_loaded_one_channel_cnn_runs_channels_last_with_the_same_outputs(tmp_path, mnist_model, mnist_small):
-    """fast_layout (issue 18): a loaded MNIST CNN's convolutions in channels_last, logits as the NCHW model's, input
-    gradients contiguous; a 3-channel CNN left in NCHW."""
+def test_loaded_cnns_run_channels_last_with_the_same_outputs_and_nchw_input_gradients(tmp_path, mnist_model, mnist_small):
+    """fast_layout (issue 18): a loaded CNN's convolutions in channels_last, logits as the NCHW model's, input
+    gradients (N, C, H, W)-contiguous, also through a double backward (Saito's surrogates) and for 3 channels."""
     _, _, x, _ = mnist_small
-    save_model(tmp_path / "m.safetensors", mnist_model, "kao_mnist_cnn", 10)
-    fast = load_model(tmp_path / "m.safetensors")
-    conv = [m for m in fast.net.modules() if isinstance(m, torch.nn.Conv2d) and m.in_channels > 1]
-    assert conv and all(m.weight.is_contiguous(memory_format=torch.channels_last) and not m.weight.is_contiguous()
-                        for m in conv)
-    xs = x[:64]
-    with torch.no_grad():
-        assert torch.allclose(fast(xs), mnist_model(xs), atol=1e-5)
-    xg = xs.clone().requires_grad_(True)
-    (g,) = torch.autograd.grad(fast(xg)[:, 0].sum(), xg)
-    assert g.is_contiguous() and g.shape == xs.shape
-    save_model(tmp_path / "c.safetensors", build("kao_cifar10_cnn"), "kao_cifar10_cnn", 10)
-    cifar = load_model(tmp_path / "c.safetensors")
-    assert all(m.weight.is_contiguous() for m in cifar.net.modules() if isinstance(m, torch.nn.Conv2d))
+    torch.manual_seed(0)
+    cifar = build("kao_cifar10_cnn").eval()
+    for name, ref, xs in (("kao_mnist_cnn", mnist_model, x[:32]), ("kao_cifar10_cnn", cifar, torch.rand(8, 3, 32, 32))):
+        save_model(tmp_path / f"{name}.safetensors", ref, name, 10)
+        fast = load_model(tmp_path / f"{name}.safetensors")
+        conv = [m for m in fast.net.modules() if isinstance(m, torch.nn.Conv2d) and m.in_channels > 1]
+        assert conv and all(m.weight.is_contiguous(memory_format=torch.channels_last) and not m.weight.is_contiguous()
+                            for m in conv), name
+        with torch.no_grad():
+            assert torch.allclose(fast(xs), ref(xs), atol=1e-5), name
+        xg = xs.clone().requires_grad_(True)
+        (g,) = torch.autograd.grad(fast(xg)[:, 0].sum(), xg, create_graph=True)
+        assert g.is_contiguous() and g.shape == xs.shape, name
+        (gg,) = torch.autograd.grad(g.pow(2).sum(), xg)
+        assert gg.is_contiguous() and gg.shape == xs.shape, name
+        g.view(len(xs), -1)  # what callers do with it
 
 
 def test_load_model_rejects_foreign_file(tmp_path):

@@ -35,4 +35,10 @@ class Classifier(nn.Module):
         return self.net.get_submodule(self.cam_layer_name)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(self.normalize(x))
+        h = self.normalize(x)
+        if getattr(self, "channels_last", False) and isinstance(h, torch.Tensor) and h.requires_grad:
+            # a net in channels_last (models.registry.fast_layout) hands back input gradients in NHWC strides;
+            # callers view them as (N, C, H, W)-contiguous (and safetensors saves only contiguous tensors). Not
+            # while torch.fx traces (h a Proxy: explainers.layers.split_at), where no gradient flows
+            h.register_hook(torch.Tensor.contiguous)
+        return self.net(h)

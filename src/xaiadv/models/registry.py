@@ -79,14 +79,13 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> Classifi
 
 
 def fast_layout(model: Classifier) -> Classifier:
-    """``model`` with its convolution weights in channels_last (NHWC) when it is one of :data:`SMALL`'s one-channel
-    CNNs on a CPU; other models unchanged. The same function and the same tensors in and out (for one input channel
-    NCHW and NHWC are the same layout, so inputs, input gradients and saved tensors stay contiguous); oneDNN picks
-    faster convolution kernels: forward passes 1.5-1.8x, forward+backward 1.03-1.2x as fast on this project's 2-core
-    VM, logits within 5e-8 (``benchmarks/bench_memory_format.py``). Not applied to 3-channel inputs (their input
-    gradients would come back in NHWC strides) nor on a GPU (not measured there)."""
-    first = next((m for m in model.net.modules() if isinstance(m, torch.nn.Conv2d)), None)
-    on_cpu = all(p.device.type == "cpu" for p in model.parameters())
-    if getattr(model, "arch", None) in SMALL and first is not None and first.in_channels == 1 and on_cpu:
+    """``model`` with its net's 4-D weights in channels_last (NHWC) when it is on a CPU; the same function, and the
+    same tensors in and out: the input gradient is made (N, C, H, W)-contiguous again (:class:`Classifier`'s
+    ``channels_last``), and for one input channel NCHW and NHWC are one layout anyway. oneDNN picks faster
+    kernels: on this project's 2-core VM forward passes 1.5-1.9x (MNIST and CIFAR-10 CNNs) and 1.2x
+    (EfficientNet-Lite0), forward+backward 1.03-1.27x and 1.2x as fast, logits within 1e-6
+    (``benchmarks/bench_memory_format.py``). Not applied on a GPU (not measured there)."""
+    if all(p.device.type == "cpu" for p in model.parameters()):
         model.net.to(memory_format=torch.channels_last)
+        model.channels_last = True
     return model
