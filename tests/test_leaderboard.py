@@ -522,3 +522,20 @@ def test_igos_surrogate_differentiates_blur_and_fusion_with_the_real_value(mnist
         r = real[0].clone().requires_grad_(True)
         g_id = torch.autograd.grad(mnist_model(r).gather(1, y[:, None]).sum(), r)[0]  # the identity BPDA's gradient
         assert g.abs().sum() > 0 and not torch.allclose(g, g_id, atol=1e-4), q
+
+
+def test_curve_marks_more_than_the_limits_not_one_image_at_them():
+    """The eps-curve checks on float32 means of 10 images: 1 of 10 left beyond the budget is at UNBOUNDED_MAX (10%),
+    not above it (float32 0.1 is 0.10000000149, which marked rows before); 2 of 10 are above; a rise of one image
+    (10 points) is above CURVE_TOLERANCE (5)."""
+    from xaiadv.defenses.evaluate import curve_reasons
+
+    def curve(*rates):
+        eps = [0.0, 0.1, 0.3, 0.6][: len(rates)]
+        return [{"eps": e, "robust_adaptive": torch.tensor(r / 10).float().item()} for e, r in zip(eps, rates)]
+
+    assert curve_reasons(curve(10, 3, 1, 1), eps=0.3) == []
+    assert "does not fall toward 0: 20% at eps 0.6" in curve_reasons(curve(10, 3, 2, 2), eps=0.3)[0]
+    assert "rises with eps" in curve_reasons(curve(10, 2, 3, 0), eps=0.3)[0]
+    assert curve_reasons(curve(10, 3, 1, 2), eps=0.6) == [
+        "robust accuracy rises with eps along the curve (10% at 0.3 -> 20% at 0.6)"]
