@@ -23,6 +23,9 @@ STEPS_TOLERANCE = 0.02
 # curve's last eps, beyond the threat model's budget, robust accuracy above UNBOUNDED_MAX marks it
 CURVE_TOLERANCE = 0.05
 UNBOUNDED_MAX = 0.1
+# the sanity subset's rates are float32 means (1 of 10 images is 0.10000000149): every limit above is compared with
+# this margin, so one image at exactly a limit does not trip it
+FLOAT32_MARGIN = 1e-6
 
 
 def _auroc(s_clean, s_adv) -> float | None:
@@ -79,20 +82,20 @@ def square_attack(defense, x, y, *, eps: float, norm: str, queries: int, seed: i
 def curve_reasons(curve: list[dict], eps: float) -> list[str]:
     """Why the eps curve marks a row unreliable (Carlini et al. 2019): robust accuracy rising by more than
     :data:`CURVE_TOLERANCE` between neighbouring points, or above :data:`UNBOUNDED_MAX` at a last point beyond the
-    budget ``eps``. ``curve``: [{"eps", "robust_adaptive" (a rate in [0, 1])}, ...] in increasing eps. Rates are
-    compared with a 1e-6 margin: they are float32 means (1 of 10 images is 0.10000000149), and one image at exactly
-    the limit must not trip it."""
+    budget ``eps``. ``curve``: [{"eps", "robust_adaptive" (a rate in [0, 1])}, ...] in increasing eps; rates are
+    compared with :data:`FLOAT32_MARGIN`."""
     reasons = []
-    rate = [c["robust_adaptive"] for c in curve]
     rises = [(a, b) for a, b in zip(curve, curve[1:])
-             if b["robust_adaptive"] > a["robust_adaptive"] + CURVE_TOLERANCE + 1e-6]
+             if b["robust_adaptive"] > a["robust_adaptive"] + CURVE_TOLERANCE + FLOAT32_MARGIN]
     if rises:
         a, b = rises[0]
         reasons.append(f"robust accuracy rises with eps along the curve ({100 * a['robust_adaptive']:.0f}% at "
                        f"{a['eps']:g} -> {100 * b['robust_adaptive']:.0f}% at {b['eps']:g})")
-    if curve and curve[-1]["eps"] > eps and rate[-1] > UNBOUNDED_MAX + 1e-6:
+    last = curve[-1] if curve else None
+    if last and last["eps"] > eps and last["robust_adaptive"] > UNBOUNDED_MAX + FLOAT32_MARGIN:
         # beyond the budget (an unbounded-like eps) any working attack wins on almost every image
-        reasons.append(f"robust accuracy does not fall toward 0: {100 * rate[-1]:.0f}% at eps {curve[-1]['eps']:g}")
+        reasons.append(f"robust accuracy does not fall toward 0: {100 * last['robust_adaptive']:.0f}% at eps "
+                       f"{last['eps']:g}")
     return reasons
 
 
@@ -158,7 +161,7 @@ def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict,
         ld, rd = defense.decide(dbl["x_adv"], seed=seed)
         doubled = correct(ld, rd, ys, adversarial=True).float().mean().item()
         checks["steps_doubled"] = {"robust": doubled, "robust_base": base, "one_run": shared}
-        tol = max(STEPS_TOLERANCE, 1 / k + 1e-6)  # float32 means: one image must not trip it
+        tol = max(STEPS_TOLERANCE, 1 / k + FLOAT32_MARGIN)  # one image must not trip it
         checks["tolerance"] = tol
         if abs(doubled - base) > tol:
             unreliable.append(f"doubling the adaptive steps moves robust accuracy {100 * base:.0f} -> {100 * doubled:.0f} "
