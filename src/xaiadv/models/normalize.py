@@ -21,8 +21,11 @@ class Normalize(nn.Module):
 class Classifier(nn.Module):
     """``Normalize`` then ``net``. ``cam_layer`` names the net's last convolutional layer (for Grad-CAM).
 
-    Input (N, C, H, W) float in [0, 1]; output logits (N, num_classes).
+    Input (N, C, H, W) float in [0, 1]; output logits (N, num_classes). ``channels_last``: set by
+    :func:`xaiadv.models.registry.fast_layout` when the net's weights are in channels_last.
     """
+
+    channels_last = False
 
     def __init__(self, net: nn.Module, mean, std, cam_layer: str):
         super().__init__()
@@ -36,7 +39,7 @@ class Classifier(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.normalize(x)
-        if getattr(self, "channels_last", False) and isinstance(h, torch.Tensor) and h.requires_grad:
+        if self.channels_last and isinstance(h, torch.Tensor) and h.requires_grad:
             # a net in channels_last (models.registry.fast_layout) hands back input gradients in NHWC strides;
             # callers view them as (N, C, H, W)-contiguous (and safetensors saves only contiguous tensors). Not
             # while torch.fx traces (h a Proxy: explainers.layers.split_at), where no gradient flows
