@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 
@@ -240,8 +242,6 @@ def test_leaderboard_stage_and_table(tmp_path, mnist_model, mnist_small):
     """The leaderboard stage, called as its rule calls it, writes one row per defense on the same images; the
     table sorts them by the worst case, writes RobustBench-style JSON rows, and a config naming an explainer
     without a differentiable surrogate or an entry that does not exist is refused before any job runs."""
-    import json
-
     import numpy as np
     import yaml
 
@@ -330,7 +330,6 @@ def test_adversarial_training_and_its_defense_row(tmp_path, mnist_small):
     """Adversarial training's batches stay in the eps ball and in [0, 1] and are not the clean batch (eps grows
     over the warm-up); the train_robust stage, called as its rule calls it, writes the model and its clean and
     PGD-40 accuracy; the adversarial_training defense is that model's own prediction."""
-    import json
 
     import numpy as np
     import yaml
@@ -528,7 +527,7 @@ def test_curve_marks_more_than_the_limits_not_one_image_at_them():
     """The eps-curve checks on float32 means of 10 images: 1 of 10 left beyond the budget is at UNBOUNDED_MAX (10%),
     not above it (float32 0.1 is 0.10000000149, which marked rows before); 2 of 10 are above; a rise of one image
     (10 points) is above CURVE_TOLERANCE (5)."""
-    from xaiadv.defenses.evaluate import curve_reasons
+    from xaiadv.defenses.sanity import curve_reasons
 
     def curve(*rates):
         eps = [0.0, 0.1, 0.3, 0.6][: len(rates)]
@@ -539,3 +538,36 @@ def test_curve_marks_more_than_the_limits_not_one_image_at_them():
     assert "rises with eps" in curve_reasons(curve(10, 2, 3, 0), eps=0.3)[0]
     assert curve_reasons(curve(10, 3, 1, 2), eps=0.6) == [
         "robust accuracy rises with eps along the curve (10% at 0.3 -> 20% at 0.6)"]
+
+
+def test_table_rejudges_stored_rows_with_the_current_limits(tmp_path):
+    """The table marks a row from the checks the row stored (sanity_reasons), not from the reasons the row job wrote:
+    a row computed before the float32 margin (1 of 10 at eps 0.6 marked) comes out clean, a row whose stored reasons
+    miss a failed check (Square won 3 of 6) comes out marked, and the row job's own reasons equal sanity_reasons."""
+    from xaiadv.defenses.sanity import sanity_reasons
+    from xaiadv.tables.leaderboard import rows
+
+    def rate(v):
+        return {"rate": v, "lo": 0.0, "hi": 1.0, "n": 100}
+
+    def row(curve_last, square, stored):
+        tenth = torch.tensor(0.1).float().item()  # 0.10000000149, as a float32 mean stores it
+        return {"threat": {"norm": "Linf", "eps": 0.3}, "kind": "saito", "n": 100, "clean_accuracy": rate(0.9),
+                "robust_transfer": rate(1.0), "robust_adaptive": rate(0.1), "robust_worst": rate(0.1),
+                "ms_per_image": 1.0, "attack_seconds": 1.0, "unreliable": stored,
+                "sanity": {"n": 10, "steps_doubled": {"robust": 0.6, "robust_base": 0.6},
+                           "square": {"robust": square, "queries": 200, "attacked": 6, "won": round(10 * (0.6 - square))},
+                           "eps_curve": [{"eps": 0.0, "robust_adaptive": 1.0}, {"eps": 0.3, "robust_adaptive": 0.6},
+                                         {"eps": 0.6, "robust_adaptive": curve_last * tenth}]}}
+
+    old = row(1, 0.6, ["robust accuracy does not fall toward 0: 10% at eps 0.6"])
+    missed = row(1, 0.3, [])
+    assert sanity_reasons(old) == [] and "Square (200 queries) beats" in sanity_reasons(missed)[0]
+    files = {}
+    for name, r in {"old": old, "missed": missed, "far": row(3, 0.6, [])}.items():
+        files[("mnist", "mnist_cnn", name)] = tmp_path / f"{name}.json"
+        files[("mnist", "mnist_cnn", name)].write_text(json.dumps(r))
+    df = rows(files).set_index("defense")
+    assert df.loc["old", "unreliable"] == ""
+    assert "wins 3 of the 6 images" in df.loc["missed", "unreliable"]
+    assert df.loc["far", "unreliable"] == "robust accuracy does not fall toward 0: 30% at eps 0.6"

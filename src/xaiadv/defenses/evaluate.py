@@ -15,17 +15,7 @@ import torch
 from ..adaptive.pgd import attack_defense, attack_stages
 from ..stats import rate_ci
 from .base import correct
-
-# a row is marked unreliable when doubling the adaptive attack's steps moves robust accuracy by more than this, or
-# by more than one image of the sanity subset where that is coarser (a 10-image subset moves in steps of 10 points)
-STEPS_TOLERANCE = 0.02
-# along the eps curve (on the sanity subset): a rise of more than this between neighbours marks the row; at the
-# curve's last eps, beyond the threat model's budget, robust accuracy above UNBOUNDED_MAX marks it
-CURVE_TOLERANCE = 0.05
-UNBOUNDED_MAX = 0.1
-# the sanity subset's rates are float32 means (1 of 10 images is 0.10000000149): every limit above is compared with
-# this margin, so one image at exactly a limit does not trip it
-FLOAT32_MARGIN = 1e-6
+from .sanity import FLOAT32_MARGIN, STEPS_TOLERANCE, sanity_reasons
 
 
 def _auroc(s_clean, s_adv) -> float | None:
@@ -79,26 +69,6 @@ def square_attack(defense, x, y, *, eps: float, norm: str, queries: int, seed: i
     return atk(x, y) if len(x) else x
 
 
-def curve_reasons(curve: list[dict], eps: float) -> list[str]:
-    """Why the eps curve marks a row unreliable (Carlini et al. 2019): robust accuracy rising by more than
-    :data:`CURVE_TOLERANCE` between neighbouring points, or above :data:`UNBOUNDED_MAX` at a last point beyond the
-    budget ``eps``. ``curve``: [{"eps", "robust_adaptive" (a rate in [0, 1])}, ...] in increasing eps; rates are
-    compared with :data:`FLOAT32_MARGIN`."""
-    reasons = []
-    rises = [(a, b) for a, b in zip(curve, curve[1:])
-             if b["robust_adaptive"] > a["robust_adaptive"] + CURVE_TOLERANCE + FLOAT32_MARGIN]
-    if rises:
-        a, b = rises[0]
-        reasons.append(f"robust accuracy rises with eps along the curve ({100 * a['robust_adaptive']:.0f}% at "
-                       f"{a['eps']:g} -> {100 * b['robust_adaptive']:.0f}% at {b['eps']:g})")
-    last = curve[-1] if curve else None
-    if last and last["eps"] > eps and last["robust_adaptive"] > UNBOUNDED_MAX + FLOAT32_MARGIN:
-        # beyond the budget (an unbounded-like eps) any working attack wins on almost every image
-        reasons.append(f"robust accuracy does not fall toward 0: {100 * last['robust_adaptive']:.0f}% at eps "
-                       f"{last['eps']:g}")
-    return reasons
-
-
 def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict, x_transfer: torch.Tensor, attack: dict,
                      eps_curve: list[float], x_transfer_curve: dict[float, torch.Tensor] | None = None,
                      sanity_n: int = 0, square_queries: int = 0, seed: int = 0,
@@ -150,8 +120,7 @@ def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict,
         sc = defense.score(x)
         res["auroc_transfer"] = _auroc(sc, defense.score(x_transfer))
         res["auroc_adaptive"] = _auroc(sc, defense.score(adv["x_adv"]))
-    # ---- sanity checks (Carlini et al. 2019), on the first sanity_n images
-    unreliable = []
+    # ---- sanity checks (Carlini et al. 2019), on the first sanity_n images; judged by sanity_reasons
     checks = {"n": k}
     if k:
         xs, ys = x[:k], y[:k]
@@ -163,9 +132,6 @@ def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict,
         checks["steps_doubled"] = {"robust": doubled, "robust_base": base, "one_run": shared}
         tol = max(STEPS_TOLERANCE, 1 / k + FLOAT32_MARGIN)  # one image must not trip it
         checks["tolerance"] = tol
-        if abs(doubled - base) > tol:
-            unreliable.append(f"doubling the adaptive steps moves robust accuracy {100 * base:.0f} -> {100 * doubled:.0f} "
-                              f"(n={k})")
         if square_queries:  # on the images the gradient attack left standing: does Square win where it did not?
             alive = ok_adaptive[:k].to(xs.device)
             both = alive.clone()
@@ -177,10 +143,6 @@ def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict,
                 both &= correct(lq, rq, ys, adversarial=True)
             sq, attacked, won = both.float().mean().item(), int(alive.sum()), int((alive & ~both).sum())
             checks["square"] = {"robust": sq, "queries": square_queries, "attacked": attacked, "won": won}
-            if sq < base - tol:
-                unreliable.append(f"gradient-free Square ({square_queries} queries) beats the gradient attack: it wins "
-                                  f"{won} of the {attacked} images the gradient attack left (robust {100 * base:.0f} "
-                                  f"-> {100 * sq:.0f}; gradient masking)")
         curve = []
         for e in eps_curve:
             if e == 0:  # the unperturbed images, judged as every point of the curve is (a rejection defends)
@@ -200,11 +162,7 @@ def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict,
                     rob_t = None
             curve.append({"eps": e, "robust_adaptive": rob_a, "robust_transfer": rob_t})
         checks["eps_curve"] = curve
-        unreliable += curve_reasons(curve, eps)
-    if res["robust_adaptive"]["rate"] > res["robust_transfer"]["rate"] + STEPS_TOLERANCE:
-        unreliable.append(f"adaptive robust accuracy {100 * res['robust_adaptive']['rate']:.0f} above the transferred "
-                          f"attack's {100 * res['robust_transfer']['rate']:.0f}")
     res["sanity"] = checks
-    res["unreliable"] = unreliable
+    res["unreliable"] = sanity_reasons(res)
     res["x_adaptive"] = adv["x_adv"]
     return res

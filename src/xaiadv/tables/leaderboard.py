@@ -12,6 +12,7 @@ import json
 
 import pandas as pd
 
+from ..defenses.sanity import sanity_reasons
 from ..io import read_json, write_text
 from .render import fmt_pct, write_table
 
@@ -22,7 +23,8 @@ def _rate_cols(prefix: str, r: dict | None) -> dict:
 
 
 def rows(files: dict) -> pd.DataFrame:
-    """``files``: {(dataset, model, defense): leaderboard job JSON} -> one row per job."""
+    """``files``: {(dataset, model, defense): leaderboard job JSON} -> one row per job, its ``unreliable`` reasons
+    judged by :func:`xaiadv.defenses.sanity.sanity_reasons` from the checks the job stored."""
     out = []
     for (dataset, model, name), path in files.items():
         r = read_json(path)
@@ -36,7 +38,8 @@ def rows(files: dict) -> pd.DataFrame:
                     "attack_seconds": r["attack_seconds"],
                     "steps_doubled": (r["sanity"].get("steps_doubled") or {}).get("robust"),
                     "square": (r["sanity"].get("square") or {}).get("robust"), "sanity_n": r["sanity"].get("n", 0),
-                    "unreliable": "; ".join(r["unreliable"]), "reported": r.get("paper") or ""})
+                    # re-judged from the row's stored checks: the current limits, whenever the row was computed
+                    "unreliable": "; ".join(sanity_reasons(r)), "reported": r.get("paper") or ""})
     df = pd.DataFrame(out)
     if df.empty:
         return df
@@ -125,7 +128,7 @@ def figure(files: dict, out_png):
                 continue
             e = [p["eps"] for p in c]
             ax.plot(e, [100 * p["robust_adaptive"] for p in c], "-o", ms=3, color=cmap(i % 20),
-                    label=name + (" (unreliable)" if r["unreliable"] else ""))
+                    label=name + (" (unreliable)" if sanity_reasons(r) else ""))
             tr = [(p["eps"], p["robust_transfer"]) for p in c if p["robust_transfer"] is not None]
             if tr:
                 ax.plot(*zip(*[(a, 100 * b) for a, b in tr]), "--", color=cmap(i % 20), alpha=0.7)
