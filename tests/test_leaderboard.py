@@ -545,7 +545,7 @@ def test_table_rejudges_stored_rows_with_the_current_limits(tmp_path):
     a row computed before the float32 margin (1 of 10 at eps 0.6 marked) comes out clean, a row whose stored reasons
     miss a failed check (Square won 3 of 6) comes out marked, and the row job's own reasons equal sanity_reasons."""
     from xaiadv.defenses.sanity import sanity_reasons
-    from xaiadv.tables.leaderboard import rows
+    from xaiadv.tables.leaderboard import figure, rows
 
     def rate(v):
         return {"rate": v, "lo": 0.0, "hi": 1.0, "n": 100}
@@ -557,8 +557,9 @@ def test_table_rejudges_stored_rows_with_the_current_limits(tmp_path):
                 "ms_per_image": 1.0, "attack_seconds": 1.0, "unreliable": stored,
                 "sanity": {"n": 10, "steps_doubled": {"robust": 0.6, "robust_base": 0.6},
                            "square": {"robust": square, "queries": 200, "attacked": 6, "won": round(10 * (0.6 - square))},
-                           "eps_curve": [{"eps": 0.0, "robust_adaptive": 1.0}, {"eps": 0.3, "robust_adaptive": 0.6},
-                                         {"eps": 0.6, "robust_adaptive": curve_last * tenth}]}}
+                           "eps_curve": [{"eps": 0.0, "robust_adaptive": 1.0, "robust_transfer": 1.0},
+                                         {"eps": 0.3, "robust_adaptive": 0.6, "robust_transfer": None},
+                                         {"eps": 0.6, "robust_adaptive": curve_last * tenth, "robust_transfer": None}]}}
 
     old = row(1, 0.6, ["robust accuracy does not fall toward 0: 10% at eps 0.6"])
     missed = row(1, 0.3, [])
@@ -571,3 +572,5 @@ def test_table_rejudges_stored_rows_with_the_current_limits(tmp_path):
     assert df.loc["old", "unreliable"] == ""
     assert "wins 3 of the 6 images" in df.loc["missed", "unreliable"]
     assert df.loc["far", "unreliable"] == "robust accuracy does not fall toward 0: 30% at eps 0.6"
+    figure(files, tmp_path / "lb.png")  # the same judgement in its labels; a panel per family
+    assert (tmp_path / "lb.png").stat().st_size > 10_000

@@ -102,9 +102,15 @@ def table(files: dict, csv_path, md_path, json_path=None) -> pd.DataFrame:
     return df
 
 
+# the figure's columns: defenses of one family side by side, so each panel holds a dozen curves at most
+PANELS = (("detectors", ("saito", "lan")), ("rectifiers", ("rectifier",)),
+          ("baselines and pipelines", ("undefended", "adversarial_training", "pipeline")))
+
+
 def figure(files: dict, out_png):
-    """Robust accuracy over eps per defense (adaptive solid, transferred dashed), one panel per (data set,
-    threat norm), from each job's sanity subset's eps curve."""
+    """Robust accuracy over eps per defense (adaptive solid, transferred PGD dashed), from each job's sanity subset's
+    eps curve: one row of panels per (data set, threat norm), one column per family of :data:`PANELS`, the
+    undefended model's adaptive curve in black in every panel; a row marked unreliable carries it in its label."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -119,23 +125,36 @@ def figure(files: dict, out_png):
     if not groups:
         save_png(None, out_png, empty="no leaderboard jobs")
         return None
-    fig, axes = plt.subplots(1, len(groups), figsize=(6.4 * len(groups), 4.4), squeeze=False)
-    for ax, ((d, norm), items) in zip(axes.flat, sorted(groups.items())):
-        cmap = plt.get_cmap("tab20")
-        for i, (name, r) in enumerate(sorted(items)):
-            c = r["sanity"].get("eps_curve") or []
-            if not c:
-                continue
-            e = [p["eps"] for p in c]
-            ax.plot(e, [100 * p["robust_adaptive"] for p in c], "-o", ms=3, color=cmap(i % 20),
-                    label=name + (" (unreliable)" if sanity_reasons(r) else ""))
-            tr = [(p["eps"], p["robust_transfer"]) for p in c if p["robust_transfer"] is not None]
-            if tr:
-                ax.plot(*zip(*[(a, 100 * b) for a, b in tr]), "--", color=cmap(i % 20), alpha=0.7)
-        ax.axvline(items[0][1]["threat"]["eps"], color="grey", lw=0.8)
-        ax.set(title=f"{d}, {norm} (solid: adaptive, dashed: transferred PGD; n={items[0][1]['sanity']['n']})",
-               xlabel="eps", ylabel="robust accuracy %", ylim=(-2, 102))
-        ax.legend(fontsize=6, ncol=2)
+    fig, axes = plt.subplots(len(groups), len(PANELS), figsize=(5.6 * len(PANELS), 4.2 * len(groups)), squeeze=False,
+                             sharey=True)
+    cmap = plt.get_cmap("tab20")
+    for row, ((d, norm), items) in zip(axes, sorted(groups.items())):
+        base = next((r for name, r in items if r["kind"] == "undefended"), None)
+        for ax, (title, kinds) in zip(row, PANELS):
+            shown = [(name, r) for name, r in sorted(items) if r["kind"] in kinds]
+            if base is not None and base["sanity"].get("eps_curve"):
+                c = base["sanity"]["eps_curve"]
+                ax.plot([p["eps"] for p in c], [100 * p["robust_adaptive"] for p in c], "-", color="black", lw=2.5,
+                        alpha=0.35, label="undefended (adaptive)")
+            for i, (name, r) in enumerate(shown):
+                c = r["sanity"].get("eps_curve") or []
+                if not c or r["kind"] == "undefended":
+                    continue
+                e = [p["eps"] for p in c]
+                ax.plot(e, [100 * p["robust_adaptive"] for p in c], "-o", ms=3, color=cmap(i % 20),
+                        label=name + (" (unreliable)" if sanity_reasons(r) else ""))
+                tr = [(p["eps"], p["robust_transfer"]) for p in c if p["robust_transfer"] is not None]
+                if tr:
+                    ax.plot(*zip(*[(a, 100 * b) for a, b in tr]), "--", color=cmap(i % 20), alpha=0.7)
+            ax.axvline(items[0][1]["threat"]["eps"], color="grey", lw=0.8)
+            ax.set(title=f"{d}, {norm}: {title} (n={items[0][1]['sanity']['n']})", xlabel="eps",
+                   ylabel="robust accuracy %" if ax is row[0] else None, ylim=(-2, 102))
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=6, ncol=2, loc="best")
+            else:
+                ax.text(0.5, 0.5, "no row of this family", ha="center", transform=ax.transAxes, color="grey")
+    fig.suptitle("Robust accuracy against eps (solid: adaptive attack, dashed: transferred PGD; grey line: the budget)",
+                 fontsize=10)
     fig.tight_layout()
     save_png(fig, out_png)
     return fig
