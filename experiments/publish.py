@@ -169,6 +169,49 @@ def readme_block(readme: Path, results: Path, commit: str, source: str | None = 
     readme.write_text(head + BLOCK[0] + "\n" + "\n".join(body) + "\n" + BLOCK[1] + tail)
 
 
+def load_config(spec: str) -> dict:
+    """The validated config at ``spec``: a file, or ``REV:PATH`` (PATH as committed at REV in this checkout, read
+    with ``git show``; for rows computed at an older commit). Raises ``SystemExit`` when git cannot show it, and
+    :class:`xaiadv.config.ConfigError` when it does not validate."""
+    import yaml
+
+    from xaiadv import config as xcfg
+
+    if Path(spec).exists() or ":" not in spec:
+        return xcfg.load(spec)
+    shown = subprocess.run(["git", "show", spec], capture_output=True, text=True, cwd=Path(__file__).resolve().parent)
+    if shown.returncode:
+        raise SystemExit(f"--config {spec}: {shown.stderr.strip()}")
+    try:
+        return xcfg.validate(yaml.safe_load(shown.stdout))
+    except xcfg.ConfigError as e:
+        raise xcfg.ConfigError(f"{spec}: {e}") from e
+
+
+def stale_rows(cfg: dict, files: dict) -> list[str]:
+    """The rows of ``files`` ({(data set, model, defense): row JSON}) whose stored defense spec, threat model or
+    adaptive attack differ from what ``cfg`` asks for, as "data/defense (keys)" strings; [] when all agree."""
+    import xaiadv.defenses.config as lbconf
+
+    def norm(o):
+        return json.loads(json.dumps(o, sort_keys=True))
+
+    lb = cfg["leaderboard"]
+    out = []
+    for (d, m, n), path in files.items():
+        r = json.loads(Path(path).read_text())
+        want = {"spec": lbconf.defense_spec(cfg, d, n), "threat": lb["threat_models"][d], "attack": lb["attack"]}
+        keys = []
+        for part, w in want.items():
+            got, w = norm(r.get(part) or {}), norm(w)
+            if part == "threat":  # the row stores the threat model's fields the job read
+                w = {k: v for k, v in w.items() if k in got}
+            keys += [f"{part}.{k}" for k in sorted(set(got) | set(w)) if got.get(k) != w.get(k)]
+        if keys:
+            out.append(f"{d}/{n} ({', '.join(keys)})")
+    return out
+
+
 def publish_leaderboard(a, wall: dict, commit: str) -> None:
     """The ``--leaderboard-only`` mode: the leaderboard of the run's rows (``leaderboard/<data>/<model>/<defense>.json``
     for every job of ``a.config``) rebuilt with this checkout's code into ``a.out`` (tables/, figures/): the rows'
@@ -179,14 +222,18 @@ def publish_leaderboard(a, wall: dict, commit: str) -> None:
     import os
 
     import xaiadv.defenses.config as lbconf
-    from xaiadv import config as xcfg
     from xaiadv.tables.leaderboard import figure, table
 
-    cfg = xcfg.load(a.config)
+    cfg = load_config(a.config)
     files = {(d, m, n): a.results / "leaderboard" / d / m / f"{n}.json" for d, m, n in lbconf.jobs(cfg)}
     missing = [str(f) for f in files.values() if not f.exists()]
     if missing:
         raise SystemExit(f"{a.config}: {len(missing)} leaderboard rows not in the run, e.g. {missing[0]}")
+    stale = stale_rows(cfg, files)
+    if stale:
+        raise SystemExit(f"{a.config}: {len(stale)} leaderboard rows were computed with other settings than this config's "
+                         f"({'; '.join(stale[:4])}): publish them with the config they were computed with, e.g. "
+                         f"--config REV:{a.config} (a commit and a path, read with git show)")
     (a.out / "tables").mkdir(parents=True, exist_ok=True)
     (a.out / "figures").mkdir(parents=True, exist_ok=True)
     table(files, a.out / "tables" / "leaderboard.csv", a.out / "tables" / "leaderboard.md",

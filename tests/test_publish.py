@@ -3,6 +3,7 @@ the README's block filled from the run's own CSV (never typed)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -25,11 +26,13 @@ def test_leaderboard_only_publishes_the_rows_and_fills_the_readme_block(tmp_path
     def rate(v, lo, hi):
         return {"rate": v, "lo": lo, "hi": hi, "n": 100}
 
-    jobs = lbconf.jobs(xcfg.load(ROOT / "config.yaml"))
+    cfg = xcfg.load(ROOT / "config.yaml")
+    jobs = lbconf.jobs(cfg)
     assert ("mnist", "mnist_cnn", "saito_lrp_forest") in jobs
     tenth = 0.10000000149011612  # 1 of 10 as a float32 mean
     for d, m, n in jobs:
-        row = {"threat": {"norm": "Linf", "eps": 0.3}, "kind": "saito", "n": 100, "ms_per_image": 1.0,
+        row = {"threat": cfg["leaderboard"]["threat_models"][d], "attack": cfg["leaderboard"]["attack"],
+               "spec": lbconf.defense_spec(cfg, d, n), "kind": "saito", "n": 100, "ms_per_image": 1.0,
                "attack_seconds": 1.0, "clean_accuracy": rate(0.99, 0.97, 1.0), "robust_transfer": rate(1.0, 0.964, 1.0),
                "robust_adaptive": rate(0.0, 0.0, 0.036), "robust_worst": rate(0.0, 0.0, 0.036),
                "unreliable": ["robust accuracy does not fall toward 0: 10% at eps 0.6"],
@@ -53,6 +56,13 @@ def test_leaderboard_only_publishes_the_rows_and_fills_the_readme_block(tmp_path
     assert len(lb) == len(jobs) and lb.unreliable.isna().all()  # the stored false mark is not carried over
     assert (out / "figures" / "leaderboard.png").stat().st_size > 1000
     assert "19.8 min" in (out / "README.md").read_text()
+    # a row computed with other settings than the config's (here: a weaker adaptive attack) is refused, named
+    stale = run / "leaderboard" / "mnist" / "mnist_cnn" / "blur.json"
+    row = json.loads(stale.read_text())
+    stale.write_text(json.dumps({**row, "attack": {**row["attack"], "steps": 1}}))
+    r = subprocess.run([sys.executable, str(ROOT / "experiments" / "publish.py"), str(run), str(out), "--config",
+                        str(ROOT / "config.yaml"), "--leaderboard-only"], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode != 0 and "mnist/blur (attack.steps)" in r.stderr
     (run / "leaderboard" / d / m / f"{n}.json").unlink()
     r = subprocess.run([sys.executable, str(ROOT / "experiments" / "publish.py"), str(run), str(out), "--config",
                         str(ROOT / "config.yaml"), "--leaderboard-only"], capture_output=True, text=True, cwd=tmp_path)
