@@ -5,6 +5,10 @@ the scale): nothing on the page is typed by hand, so rerunning this script after
   python experiments/publish.py results-reference docs/results --config config/reference.yaml \
       [--prior results-reference/logs/main_job_wall_part1.json ...]
 
+``--leaderboard-only``: only the leaderboard, rebuilt from the run's rows with this checkout's code; rows computed
+with other settings than ``--config``'s are refused — name the config they were computed with as ``REV:PATH``
+(e.g. ``--config 0222b2c:config/reference.yaml``).
+
 ``--prior``: the wall-time records of earlier invocations of the same run (stopped and resumed: Snakemake kept
 their finished jobs); their wall times are added and listed. RUN.md also gets the job time per rule, from the
 ``TIMING`` line each job writes to its log.
