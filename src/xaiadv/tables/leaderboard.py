@@ -102,9 +102,9 @@ def table(files: dict, csv_path, md_path, json_path=None) -> pd.DataFrame:
     return df
 
 
-# the figure's columns: defenses of one family side by side, so each panel holds a dozen curves at most
-PANELS = (("detectors", ("saito", "lan")), ("rectifiers", ("rectifier",)),
-          ("baselines and pipelines", ("undefended", "adversarial_training", "pipeline")))
+# the figure's columns: defenses of one family side by side, so each panel holds a dozen curves at most; the last
+# column takes every other kind (the baselines, pipelines, and a kind added later)
+PANELS = (("detectors", ("saito", "lan")), ("rectifiers", ("rectifier",)), ("baselines, pipelines and others", None))
 
 
 def figure(files: dict, out_png):
@@ -128,10 +128,12 @@ def figure(files: dict, out_png):
     fig, axes = plt.subplots(len(groups), len(PANELS), figsize=(5.6 * len(PANELS), 4.2 * len(groups)), squeeze=False,
                              sharey=True)
     cmap = plt.get_cmap("tab20")
+    listed = {k for _, kinds in PANELS if kinds for k in kinds}
     for row, ((d, norm), items) in zip(axes, sorted(groups.items())):
         base = next((r for name, r in items if r["kind"] == "undefended"), None)
         for ax, (title, kinds) in zip(row, PANELS):
-            shown = [(name, r) for name, r in sorted(items) if r["kind"] in kinds]
+            shown = [(name, r) for name, r in sorted(items)
+                     if (r["kind"] in kinds if kinds else r["kind"] not in listed)]
             if base is not None and base["sanity"].get("eps_curve"):
                 c = base["sanity"]["eps_curve"]
                 ax.plot([p["eps"] for p in c], [100 * p["robust_adaptive"] for p in c], "-", color="black", lw=2.5,
