@@ -173,6 +173,12 @@ def readme_block(readme: Path, results: Path, commit: str, source: str | None = 
     readme.write_text(head + BLOCK[0] + "\n" + "\n".join(body) + "\n" + BLOCK[1] + tail)
 
 
+def short_commit(where: Path) -> str:
+    """The short hash of HEAD in the git checkout holding ``where``; "" outside one."""
+    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=False, capture_output=True, text=True,
+                          cwd=where).stdout.strip()
+
+
 def load_config(spec: str) -> dict:
     """The validated config at ``spec``: a file, or ``REV:PATH`` (PATH as committed at REV in this checkout, read
     with ``git show``; for rows computed at an older commit). Raises ``SystemExit`` when git cannot show it, and
@@ -243,8 +249,7 @@ def publish_leaderboard(a, wall: dict, commit: str) -> None:
     table(files, a.out / "tables" / "leaderboard.csv", a.out / "tables" / "leaderboard.md",
           a.out / "tables" / "leaderboard.json")
     figure(files, a.out / "figures" / "leaderboard.png")
-    here = subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=False, capture_output=True, text=True,
-                          cwd=Path(__file__).resolve().parent).stdout.strip()
+    here = short_commit(Path(__file__).resolve().parent)
     n_jobs, job_s = job_times(a.results / "logs").get("leaderboard", (0, 0.0))
     cmd = " ".join(wall["cmd"])
     built = (f"rows computed at commit `{commit}`" + ("" if here == commit else
@@ -281,8 +286,7 @@ def main() -> None:
     prior = [json.loads(f.read_text())["wall_s"] for f in a.prior]
     if wall.get("rc") != 0:
         raise SystemExit(f"{a.results}: the run did not finish (rc {wall.get('rc')})")
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=False, capture_output=True, text=True,
-                            cwd=a.results.resolve().parent).stdout.strip()
+    commit = short_commit(a.results.resolve().parent)
     if a.leaderboard_only:
         publish_leaderboard(a, wall, commit)
         return

@@ -15,7 +15,7 @@ import torch
 from ..adaptive.pgd import attack_defense, attack_stages
 from ..stats import rate_ci
 from .base import correct
-from .sanity import FLOAT32_MARGIN, STEPS_TOLERANCE, sanity_reasons
+from .sanity import sanity_reasons, subset_tolerance
 
 
 def _auroc(s_clean, s_adv) -> float | None:
@@ -130,8 +130,7 @@ def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict,
         ld, rd = defense.decide(dbl["x_adv"], seed=seed)
         doubled = correct(ld, rd, ys, adversarial=True).float().mean().item()
         checks["steps_doubled"] = {"robust": doubled, "robust_base": base, "one_run": shared}
-        tol = max(STEPS_TOLERANCE, 1 / k + FLOAT32_MARGIN)  # one image must not trip it
-        checks["tolerance"] = tol
+        checks["tolerance"] = subset_tolerance(k)
         if square_queries:  # on the images the gradient attack left standing: does Square win where it did not?
             alive = ok_adaptive[:k].to(xs.device)
             both = alive.clone()

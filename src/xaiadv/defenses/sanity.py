@@ -19,6 +19,12 @@ UNBOUNDED_MAX = 0.1
 FLOAT32_MARGIN = 1e-6
 
 
+def subset_tolerance(k: int) -> float:
+    """The steps-doubling and Square checks' tolerance on a sanity subset of ``k`` > 0 images: :data:`STEPS_TOLERANCE`
+    or one image of the subset (plus :data:`FLOAT32_MARGIN`), whichever is coarser, so one image never trips them."""
+    return max(STEPS_TOLERANCE, 1 / k + FLOAT32_MARGIN)
+
+
 def curve_reasons(curve: list[dict], eps: float) -> list[str]:
     """Why the eps curve marks a row unreliable (Carlini et al. 2019): robust accuracy rising by more than
     :data:`CURVE_TOLERANCE` between neighbouring points, or above :data:`UNBOUNDED_MAX` at a last point beyond the
@@ -52,7 +58,7 @@ def sanity_reasons(row: dict) -> list[str]:
     checks = row.get("sanity") or {}
     k = checks.get("n", 0)
     if k:
-        tol = max(STEPS_TOLERANCE, 1 / k + FLOAT32_MARGIN)  # one image must not trip it
+        tol = subset_tolerance(k)
         dbl = checks.get("steps_doubled")
         if dbl is not None:
             base, doubled = dbl["robust_base"], dbl["robust"]
