@@ -12,11 +12,50 @@ from xaiadv.tables.saito2020 import table1 as saito_table1
 def test_rate_ci_brackets_the_rate():
     r = rate_ci([1] * 90 + [0] * 10, seed=0)
     assert r["rate"] == 0.9 and r["n"] == 100 and r["lo"] < 0.9 < r["hi"] and 0.8 < r["lo"] and r["hi"] <= 0.97
+    assert r["method"] == "wilson"
     assert rate_ci([])["n"] == 0
-    # all hits: not [1, 1] (certainty from 52 items) but the exact interval [0.931, 1]
+    # all hits: not [1, 1] (certainty from 52 items): Wilson's [0.931, 1]
     r = rate_ci([1] * 52)
-    assert r["rate"] == 1 and r["hi"] == 1 and r["lo"] == pytest.approx(0.025 ** (1 / 52)) and 0.93 < r["lo"] < 0.932
-    assert rate_ci([0] * 52)["hi"] == pytest.approx(1 - 0.025 ** (1 / 52))
+    assert r["rate"] == 1 and r["hi"] == pytest.approx(1) and 0.93 < r["lo"] < 0.935
+    assert 0.065 < rate_ci([0] * 52)["hi"] < 0.07
+    # per-item rates that are not 0/1 (an image rectified in 2 of 5 draws): a bootstrap over items
+    r = rate_ci([0.4, 0.6, 1.0, 0.0, 0.2] * 10)
+    assert r["method"] == "bootstrap" and r["lo"] < r["rate"] < r["hi"]
+    with pytest.raises(ValueError, match="in \\[0, 1\\]"):
+        rate_ci([0.5, 1.5])
+
+
+@pytest.mark.parametrize("n", [10, 30, 100, 1000])
+def test_rate_interval_is_monotone_in_the_count(n):
+    """k + 1 hits of n never get a lower upper (or lower) bound than k hits: the old bootstrap printed 1 of 100 as
+    [0.0, 3.0] and 0 of 100 as [0.0, 3.6]."""
+    bounds = [rate_ci([1] * k + [0] * (n - k)) for k in range(n + 1)]
+    for a, b in zip(bounds, bounds[1:]):
+        assert b["hi"] >= a["hi"] and b["lo"] >= a["lo"], (a, b)
+    assert rate_ci([1] + [0] * 99)["hi"] > rate_ci([0] * 100)["hi"]
+
+
+def test_bootstrap_helper_means_aurocs_and_clusters():
+    from xaiadv.stats import auroc, auroc_ci, cluster_mean_ci, mean_ci, threshold_at_fpr
+    from sklearn.metrics import roc_auc_score
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    s0, s1 = np.round(rng.random(80), 1), np.round(rng.random(60) + 0.3, 1)  # with ties
+    assert auroc(s0, s1) == pytest.approx(roc_auc_score(np.r_[np.zeros(80), np.ones(60)], np.r_[s0, s1]))
+    a = auroc_ci(s0, s1)
+    assert a["lo"] < a["auroc"] < a["hi"] and (a["n_neg"], a["n_pos"]) == (80, 60)
+    g = auroc_ci(s0[:60], s1, groups=np.r_[np.arange(60), np.arange(60)])
+    assert g["lo"] < g["auroc"] < g["hi"]
+    m = mean_ci(rng.normal(2.0, 1.0, 200))
+    assert m["lo"] < m["mean"] < m["hi"] and m["hi"] - m["lo"] < 0.4
+    c = cluster_mean_ci(np.r_[np.zeros(50), np.ones(50)], np.r_[np.arange(50), np.arange(50, 100)])
+    assert c["n"] == 100 and c["lo"] < 0.5 < c["hi"]
+    # the threshold at 5% FPR leaves at most 5% of the calibration scores above it; none from < 20 scores
+    cal = rng.random(200)
+    t = threshold_at_fpr(cal, 0.05)
+    assert (cal > t).mean() <= 0.05 and (cal >= t).mean() > 0.04
+    assert threshold_at_fpr(cal[:10], 0.05) is None
 
 
 def test_paper_numbers_are_data_with_citations():

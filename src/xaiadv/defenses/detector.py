@@ -25,6 +25,7 @@ import torch
 
 from ..detectors.features import features
 from ..detectors.models import build as build_detector
+from ..stats import threshold_at_fpr
 from ..explainers import explain
 from ..runtime import PASS_IMAGES
 from .base import Defense
@@ -69,6 +70,14 @@ class SaitoDetector(Defense):
         """Feature rows (N, D) of ``x`` (N, C, H, W) in [0, 1]."""
         return np.concatenate([self._features(x[i:i + batch_size].to(self.device), i) for i in range(0, len(x), batch_size)])
 
+    @staticmethod
+    def _threshold(scores, fpr: float) -> float:
+        t = threshold_at_fpr(scores, fpr)
+        if t is None:
+            raise ValueError(f"SaitoDetector.fit: {len(scores)} clean calibration images; a threshold at FPR {fpr} "
+                             "needs at least xaiadv.stats.MIN_CALIB (leaderboard.n_calib)")
+        return t
+
     def fit(self, x_clean: torch.Tensor, x_adv: torch.Tensor, x_calib: torch.Tensor) -> SaitoDetector:
         """Train on clean vs adversarial rows (same images; the adversarial ones from an attack on the undefended
         model, the papers' setting) and set the threshold: the (1 - fpr) quantile of the clean calibration
@@ -76,13 +85,13 @@ class SaitoDetector(Defense):
         fc, fa, fcal = self.features_of(x_clean), self.features_of(x_adv), self.features_of(x_calib)
         X, Y = np.concatenate([fc, fa]), np.r_[np.zeros(len(fc)), np.ones(len(fa))]
         self.clf = build_detector(self.dspec, self.seed).fit(X, Y)
-        self.threshold = float(np.quantile(self.clf.predict_proba(fcal)[:, 1], 1 - self.fpr))
+        self.threshold = self._threshold(self.clf.predict_proba(fcal)[:, 1], self.fpr)
         if self.dspec["method"] == "logistic_regression":
             self.lr = self.clf
             self.lr_threshold = self.threshold
         else:
             self.lr = build_detector({"method": "logistic_regression", "C": 1.0, "max_iter": 1000}, self.seed).fit(X, Y)
-            self.lr_threshold = float(np.quantile(self.lr.predict_proba(fcal)[:, 1], 1 - self.fpr))
+            self.lr_threshold = self._threshold(self.lr.predict_proba(fcal)[:, 1], self.fpr)
         self.soft = None
         if self.dspec["method"] == "random_forest" and self.surrogate_kind == "smooth":
             from .soft_forest import SoftForest

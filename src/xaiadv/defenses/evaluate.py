@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from ..adaptive.pgd import attack_defense, attack_stages
-from ..stats import rate_ci
+from ..stats import auroc, rate_ci
 from .base import correct
 from .sanity import sanity_reasons, subset_tolerance
 
@@ -21,10 +21,7 @@ from .sanity import sanity_reasons, subset_tolerance
 def _auroc(s_clean, s_adv) -> float | None:
     if s_clean is None or len(s_clean) == 0 or len(s_adv) == 0:
         return None
-    from sklearn.metrics import roc_auc_score
-
-    y = np.r_[np.zeros(len(s_clean)), np.ones(len(s_adv))]
-    return float(roc_auc_score(y, np.r_[s_clean.numpy(), s_adv.numpy()]))
+    return auroc(s_clean.numpy(), s_adv.numpy())
 
 
 def square_attack(defense, x, y, *, eps: float, norm: str, queries: int, seed: int = 0) -> torch.Tensor:

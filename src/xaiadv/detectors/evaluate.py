@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..stats import MIN_CALIB
+from .. import stats
 from .features import features
 from .models import build
 
@@ -19,46 +19,14 @@ def split_images(ids: np.ndarray, test_size: float, calib_size: float, seed: int
     return set(ids[n_test + n_cal:]), set(ids[n_test:n_test + n_cal]), set(ids[:n_test])
 
 
-def _auroc(y, s):
-    """AUROC as the Mann-Whitney U statistic (average ranks for ties); equals sklearn's
-    roc_auc_score, without its per-call overhead inside the bootstrap loop."""
-    from scipy.stats import rankdata
-
-    y = np.asarray(y)
-    n1 = int(y.sum())
-    n0 = len(y) - n1
-    if n1 == 0 or n0 == 0:
-        return float("nan")
-    r = rankdata(s)
-    return float((r[y == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
-
-
-
-
-def _exact_edge(rate: float, n: int, interval: list[float], alpha: float = 0.05) -> list[float]:
-    """``interval``, or where ``rate`` is 0 or 1 (the bootstrap collapses to a point) the exact Clopper-Pearson
-    interval over ``n`` items: [(alpha / 2)^(1/n), 1] or [0, 1 - (alpha / 2)^(1/n)]."""
-    if n <= 0 or rate != rate or 0.0 < rate < 1.0:
-        return interval
-    edge = (alpha / 2) ** (1 / n)
-    return [float(edge), 1.0] if rate == 1.0 else [0.0, float(1.0 - edge)]
-
-
-def _bootstrap(groups, y, s, pred, thr, n_boot=1000, seed=0):
-    """Percentile 95% intervals of accuracy, AUROC and TPR, resampling test images (both rows of each); TPR's is
-    None without a threshold (``thr`` None)."""
-    rng = np.random.default_rng(seed)
-    uniq = np.unique(groups)
-    rows = {g: np.flatnonzero(groups == g) for g in uniq}
-    acc, auc, tpr = [], [], []
-    for _ in range(n_boot):
-        idx = np.concatenate([rows[g] for g in rng.choice(uniq, len(uniq))])
-        acc.append(np.mean(pred[idx] == y[idx]))
-        auc.append(_auroc(y[idx], s[idx]))
-        adv = idx[y[idx] == 1]
-        tpr.append(np.mean(s[adv] > thr) if len(adv) and thr is not None else np.nan)
-    q = lambda v: [float(np.nanquantile(v, 0.025)), float(np.nanquantile(v, 0.975))]  # noqa: E731
-    return {"accuracy": q(acc), "auroc": q(auc), "tpr": q(tpr) if thr is not None else None}
+def _intervals(groups, y, s, pred, thr, seed=0) -> dict:
+    """95% intervals (:mod:`xaiadv.stats`): accuracy over the test rows and TPR over the adversarial rows are
+    proportions (Wilson); AUROC a bootstrap resampling test images (both rows of each). TPR's is None without a
+    threshold (``thr`` None)."""
+    acc = stats.proportion_ci(int(np.sum(pred == y)), len(y))
+    a = stats.auroc_ci(s[y == 0], s[y == 1], seed=seed, groups=np.r_[groups[y == 0], groups[y == 1]])
+    tpr = stats.proportion_ci(int(np.sum(s[y == 1] > thr)), int(np.sum(y == 1))) if thr is not None else None
+    return {"accuracy": list(acc), "auroc": [a["lo"], a["hi"]], "tpr": list(tpr) if tpr is not None else None}
 
 
 def run_detection(frame, attribution: np.ndarray, detectors: dict, seed: int = 0, test_size: float = 0.2,
@@ -69,7 +37,7 @@ def run_detection(frame, attribution: np.ndarray, detectors: dict, seed: int = 0
     Uses the images whose attack succeeded (clean = 0, adversarial = 1). The TPR
     threshold is the (1 - fpr) quantile of detector scores on the *clean* images
     of a held-out calibration split; accuracy, AUROC and TPR are measured on the
-    test split, with image-level bootstrap intervals. Returns a JSON-ready dict;
+    test split, with 95% intervals (:func:`_intervals`). Returns a JSON-ready dict;
     with fewer than ``min_images`` usable images, ``{"skipped": reason}`` per detector.
     """
     ok = frame.attack_success.to_numpy()
@@ -98,22 +66,19 @@ def run_detection(frame, attribution: np.ndarray, detectors: dict, seed: int = 0
         s_te = clf.predict_proba(X[m_te])[:, 1]
         pred = (s_te >= 0.5).astype(int)
         # a threshold at a fixed FPR from a handful of clean scores is noise: none below MIN_CALIB
-        thr = float(np.quantile(s_ca, 1 - fpr)) if len(s_ca) >= MIN_CALIB else None
+        thr = stats.threshold_at_fpr(s_ca, fpr)
         y_te = y[m_te]
         acc = float(np.mean(pred == y_te))
         tpr = float(np.mean(s_te[y_te == 1] > thr)) if thr is not None else None
-        ci = _bootstrap(groups[m_te], y_te, s_te, pred, thr, seed=seed)
-        ci["accuracy"] = _exact_edge(acc, int(m_te.sum()), ci["accuracy"])
-        if tpr is not None:
-            ci["tpr"] = _exact_edge(tpr, int((y_te == 1).sum()), ci["tpr"])
+        ci = _intervals(groups[m_te], y_te, s_te, pred, thr, seed=seed)
         res = {
             "method": spec["method"], "features": spec.get("features", "flat"),
-            "accuracy": acc, "auroc": _auroc(y_te, s_te),
+            "accuracy": acc, "auroc": stats.auroc(s_te[y_te == 0], s_te[y_te == 1]),
             "threshold": thr, "tpr": tpr, "fpr_test": float(np.mean(s_te[y_te == 0] > thr)) if thr is not None else None,
             "n_calib_clean": int(len(s_ca)),
             # every test row given one class: accuracy is the class share (50% on paired rows), its interval a point
             "one_class": bool(len(pred) and pred.min() == pred.max()),
-            "tpr_note": None if thr is not None else (f"{len(s_ca)} clean calibration scores (< {MIN_CALIB}): no "
+            "tpr_note": None if thr is not None else (f"{len(s_ca)} clean calibration scores (< {stats.MIN_CALIB}): no "
                                                       f"threshold at {100 * fpr:g}% FPR"),
             "n_test_rows": int(m_te.sum()),
             "ci95": ci,

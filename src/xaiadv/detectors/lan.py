@@ -68,19 +68,10 @@ def scores(out: dict) -> torch.Tensor:
     return 1.0 - p[torch.arange(len(p)), out["pred_f1"]]
 
 
-def auroc_ci(s_adv: np.ndarray, s_clean: np.ndarray, n_boot: int = 1000, seed: int = 0) -> dict:
-    """AUROC of scores on adversarial (positive) vs clean (negative) images, with a percentile-bootstrap 95%
-    interval resampling each group. Returns ``{"auroc", "lo", "hi", "n_pos", "n_neg"}`` (NaN when a group
-    is empty)."""
-    from .evaluate import _auroc
+def auroc_ci(s_adv: np.ndarray, s_clean: np.ndarray, seed: int = 0) -> dict:
+    """AUROC of scores on adversarial (positive) vs clean (negative) images with its bootstrap 95% interval
+    (:func:`xaiadv.stats.auroc_ci`, each group resampled on its own). Returns ``{"auroc", "lo", "hi", "n_pos",
+    "n_neg"}`` (NaN when a group is empty)."""
+    from ..stats import auroc_ci as _ci
 
-    s_adv, s_clean = np.asarray(s_adv, float), np.asarray(s_clean, float)
-    out = {"n_pos": len(s_adv), "n_neg": len(s_clean)}
-    if not len(s_adv) or not len(s_clean):
-        return {**out, "auroc": float("nan"), "lo": float("nan"), "hi": float("nan")}
-    y = np.r_[np.ones(len(s_adv)), np.zeros(len(s_clean))]
-    auc = _auroc(y, np.r_[s_adv, s_clean])
-    rng = np.random.default_rng(seed)
-    boots = [_auroc(y, np.r_[rng.choice(s_adv, len(s_adv)), rng.choice(s_clean, len(s_clean))]) for _ in range(n_boot)]
-    lo, hi = np.quantile(boots, [0.025, 0.975])
-    return {**out, "auroc": float(auc), "lo": float(lo), "hi": float(hi)}
+    return _ci(s_clean, s_adv, seed=seed)

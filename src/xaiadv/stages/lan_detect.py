@@ -44,10 +44,11 @@ def run(job) -> None:
     flag_adv, flag_cln = flags(o_adv), flags(o_cln)
     fools_f1 = o_adv["pred_f1"] != y
     s_adv, s_cln, s_cal = scores(o_adv).numpy(), scores(o_cln).numpy(), scores(o_cal).numpy()
-    from ..stats import MIN_CALIB
+    from ..stats import threshold_at_fpr
 
     # no threshold at a fixed FPR from fewer than MIN_CALIB clean scores (the TPR column then prints "—")
-    thr = float(np.quantile(s_cal, 1 - par.fpr)) if len(s_cal) >= MIN_CALIB else float("nan")
+    thr = threshold_at_fpr(s_cal, par.fpr)
+    thr = float("nan") if thr is None else thr
     good = o_cln["pred_f2"] == y  # Table 4: the clean image's mask is classified correctly by f2
     res = {
         "dataset": wc.dataset, "model": wc.model, "source": wc.source, "attack": wc.attack,

@@ -1,4 +1,4 @@
-"""Paper tables: CSV plus Markdown, our number beside the paper's, with n and a bootstrap interval.
+"""Paper tables: CSV plus Markdown, our number beside the paper's, with n and a 95% interval (:mod:`xaiadv.stats`).
 
 ``PAPERS`` and ``CAPTIONS`` also feed the Snakemake report (grouped by paper, one caption per
 table or figure naming the paper, the table and what deviates from the paper).

@@ -8,7 +8,7 @@ import pandas as pd
 
 from .. import papers
 from ..io import read_json
-from .render import fmt_mean_cols, fmt_paper, fmt_pct, paper_fields, write_table
+from .render import INTERVAL_NOTE, fmt_mean_cols, fmt_paper, fmt_pct, paper_fields, write_table
 
 PAPER_DATASET = "imagenet"
 GROUPS = ("adversarial", "cleaned", "control")
@@ -20,7 +20,7 @@ NOTES = [
     "channels, pixels above mean + 2 std kept, the rest blurred with sigma = p_blur.",
     "paper: the stated values (§5.1, approximate where the text says '~'); on another data set shown as context "
     "('ImageNet: ...'), not compared.",
-    "95% intervals: bootstrap over images; (small n=k): fewer than 30 examples.",
+    INTERVAL_NOTE + "; (small n=k): fewer than 30 examples.",
     "The paper's 'l2 distance threshold 0.02' we read as foolbox 2's default distance, the mean squared distance on "
     "the [0, 1] scale (||x' - x||^2 / n; RMS 0.141); our attacks minimise the perturbation instead of stopping at a "
     "threshold, and 'perturbation MSE' is what they reached.",
@@ -136,6 +136,6 @@ def adaptive(files: dict, csv_path, md_path) -> pd.DataFrame:
         "repeated. BPDA + EOT (not in the paper; Athalye et al. 2018): PGD through the blur, the binary mask constant "
         "per step, the loss averaged over sigma ~ U[0.8, 1.2].",
         "paper: '< 1% of the attempts' (an upper bound) for Algorithm 2 with CW or PGD inside, ImageNet.",
-        "95% intervals: bootstrap over images, exact where a rate is 0 or 100%; (small n=k): fewer than 30 examples.",
+        INTERVAL_NOTE + "; (small n=k): fewer than 30 examples.",
     ])
     return df

@@ -6,7 +6,7 @@ import pandas as pd
 
 from .. import papers
 from ..io import read_json
-from .render import fmt_paper, fmt_pct, paper_fields, write_table
+from .render import INTERVAL_NOTE, fmt_paper, fmt_pct, paper_fields, write_table
 
 
 def table1(metrics_files: dict[tuple[str, str], str], csv_path, md_path) -> pd.DataFrame:
@@ -26,7 +26,7 @@ def table1(metrics_files: dict[tuple[str, str], str], csv_path, md_path) -> pd.D
         "accuracy % [95% CI]": [fmt_pct(r.accuracy, r.ci_lo, r.ci_hi, r.n) for r in df.itertuples()],
         "n": df.n, "paper %": [fmt_paper(r, "paper_accuracy") for r in df.itertuples()]})
     notes = [
-        "Accuracy on the data set's prepared test split (n images); 95% percentile-bootstrap interval.",
+        "Accuracy on the data set's prepared test split (n images); " + INTERVAL_NOTE + ".",
         "Architectures: the paper's 'simple CNN' layers are not given; we use the classic Keras example CNNs (deviation).",
         "ImageNet: pretrained weights; n is the number of ImageNet images this config prepares (column n), not the "
         "50,000-image validation set.",

@@ -18,6 +18,9 @@ def _num(v) -> bool:
 
 ALPHA = 0.05  # every interval printed is a 95% one
 NO_SPREAD = "no spread over bootstrap resamples"
+# the methods of xaiadv.stats, said once for every table's notes
+INTERVAL_NOTE = ("95% intervals: Wilson score for rates (k of n images: monotone in k, never a point at 0 or 100%); "
+                 "percentile bootstrap over images for means, NDCG and AUROC")
 
 
 def exact_edge(n: int, alpha: float = ALPHA) -> float:

@@ -6,7 +6,7 @@ import pandas as pd
 
 from .. import papers
 from ..io import read_json
-from .render import fmt_auroc, fmt_paper, fmt_pct, paper_fields, write_table
+from .render import INTERVAL_NOTE, fmt_auroc, fmt_paper, fmt_pct, paper_fields, write_table
 
 
 def table1(summary_files: dict[tuple[str, str, str], str], csv_path, md_path) -> pd.DataFrame:
@@ -115,8 +115,8 @@ def table2(detection_files: dict[tuple[str, str, str, str], str], csv_path, md_p
         "version; 'flat' = flattened attribution (the paper), 'sorted' = sorted values (the authors' code).",
         "Train / calibration / test split by image (an image's clean and adversarial rows never straddle it); the TPR "
         "threshold is set on the calibration split's clean images only (none from fewer than 20 clean scores: '—' "
-        "with the count); intervals: image-level bootstrap, exact Clopper-Pearson where a rate is 0 or 100% and where "
-        "AUROC is 1 (perfect separation; xaiadv.tables.render.fmt_auroc).",
+        "with the count); " + INTERVAL_NOTE + " (resampling whole images: an image's clean and adversarial rows "
+        "together); where AUROC is 1 the interval is exact (perfect separation; xaiadv.tables.render.fmt_auroc).",
         "input_pixels = no explanation: the detector sees the image itself. 'raw pixels %' is that baseline for the "
         "same attack and detector beside every explanation row: 'above' / 'below' = the explanation's accuracy "
         "interval lies entirely above / below the pixels' interval, 'overlap' otherwise (no evidence that the "
