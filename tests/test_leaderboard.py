@@ -195,23 +195,31 @@ def test_adaptive_pgd_runs_the_surrogate_in_chunks_of_the_same_per_example_gradi
 
 
 def test_sanity_checks_mark_gradient_masking_unreliable(mnist_model, digits):
-    """The quantiser's zero gradient leaves the adaptive attack stuck near clean accuracy: the gradient-free
-    Square attack, run on the images it left, wins some of them and robust accuracy does not fall toward 0 beyond the budget — the row is marked
-    unreliable with those reasons. The undefended model passes the same checks."""
+    """The quantiser's zero gradient leaves the gradient attacks (adaptive PGD, APGD-CE, APGD-T) stuck near clean
+    accuracy: the gradient-free Square attack on the real defense, run on every image they left, wins some of them
+    and robust accuracy does not fall toward 0 beyond the budget — the row is marked unreliable with those reasons,
+    and Square's wins count in the worst case. The undefended model passes the same checks."""
     d = digits
-    kw = dict(threat={"norm": "Linf", "eps": 0.3}, attack=ATTACK, eps_curve=[0.0, 0.15, 0.3, 1.0], sanity_n=16,
-              square_queries=300, seed=0)
+    attack = {**ATTACK, "apgd": {"steps": 20, "restarts": 1, "targets": 2, "eot": 1}, "square_queries": 300}
+    kw = dict(threat={"norm": "Linf", "eps": 0.3}, attack=attack, eps_curve=[0.0, 0.15, 0.3, 1.0], sanity_n=16,
+              seed=0)
     q = evaluate_defense(Quantiser(mnist_model), d["x"], d["y"], x_transfer=d["x_transfer"], **kw)
     reasons = " ".join(q["unreliable"])
     assert "Square" in reasons and "does not fall toward 0" in reasons, q["unreliable"]
     u = evaluate_defense(defense_class("undefended")(mnist_model), d["x"], d["y"], x_transfer=d["x_transfer"], **kw)
     assert u["unreliable"] == [] and u["robust_adaptive"]["rate"] == 0.0
     assert u["clean_accuracy"]["n"] == 32 and u["robust_worst"]["rate"] <= u["robust_transfer"]["rate"]
-    # Square runs on the images the gradient attack left: none against the undefended model, every survivor against
-    # the quantiser (and wins some of them)
-    sq, base = q["sanity"]["square"], q["sanity"]["steps_doubled"]["robust_base"]
-    assert sq["attacked"] == round(base * 16) and sq["won"] > 0 and sq["robust"] == (sq["attacked"] - sq["won"]) / 16
-    assert u["sanity"]["square"] == {"robust": 0.0, "queries": 300, "attacked": 0, "won": 0}
+    # Square runs on every image the gradient attacks left: none against the undefended model, every survivor
+    # against the quantiser (and wins some of them, folded into the worst case)
+    sq = q["sanity"]["square"]
+    assert sq["attacked"] == round(sq["robust_base"] * 32) and sq["won"] > 0
+    assert sq["robust"] == pytest.approx((sq["attacked"] - sq["won"]) / 32)
+    assert q["robust_adaptive"]["rate"] == pytest.approx(sq["robust"])
+    assert q["robust_worst"]["rate"] <= sq["robust"]
+    assert [e["attack"].split()[0] for e in q["ensemble"]] == ["adaptive", "APGD-CE", "APGD-T", "Square", "transferred"]
+    assert u["sanity"]["square"]["attacked"] == 0 and u["sanity"]["square"]["won"] == 0
+    for row in (q, u):  # robust accuracy charges clean errors: never above clean accuracy
+        assert row["robust_worst"]["rate"] <= row["clean_accuracy"]["rate"]
 
 
 def test_detector_threshold_is_fixed_before_the_attack(mnist_model, digits):
@@ -232,7 +240,7 @@ def test_detector_threshold_is_fixed_before_the_attack(mnist_model, digits):
 
 
 LEADERBOARD = {"models": ["mnist_cnn"], "n": 24, "n_fit": 60, "n_calib": 40, "threat_models": {"mnist": {"norm": "Linf", "eps": 0.3}},
-               "attack": {"steps": 10, "eot": 2}, "transfer": {"steps": 10}, "sanity": {"n": 8, "square_queries": 0},
+               "attack": {"steps": 10, "eot": 2, "apgd": {"steps": 5, "targets": 2}, "square_queries": 20}, "transfer": {"steps": 10}, "sanity": {"n": 8},
                "defenses": {"undefended": {"kind": "undefended"}, "blur": {"kind": "rectifier", "rectifier": "blur"},
                             "saito_pixels": {"kind": "saito", "explainer": "input_pixels", "detector": "logreg"},
                             "saito_then_blur": {"kind": "pipeline", "detector": "saito_pixels", "rectifier": "blur"}}}
@@ -310,20 +318,22 @@ def test_leaderboard_stage_and_table(tmp_path, mnist_model, mnist_small):
         lbconf.jobs(xcfg.validate(bad))
 
 
-def test_square_runs_against_a_gradient_explainer_detector(mnist_model, digits):
-    """The gradient-free check scores a detector whose features are input gradients (saliency): Square queries the
-    surrogate with autograd on, the whole batch at once (the detector's penalty is added where Square passes each
-    subset's labels), inside the budget."""
-    from xaiadv.defenses.evaluate import square_attack
+def test_square_runs_against_a_gradient_explainer_detector_on_the_real_defense(mnist_model, digits):
+    """The gradient-free attack queries the real defense: a detector whose features are input gradients
+    (saliency, integrated gradients) and a detector -> rectifier pipeline, the whole batch at once, inside the
+    budget; its reported successes are ones the real defense gets wrong, and its queries are counted."""
+    from xaiadv.leaderboard.engine import judge, square
 
     d = digits
     for explainer in ("saliency", "integrated_gradients"):
         det = _detector(mnist_model, d, explainer=explainer)
-        xq = square_attack(det, d["x"][:4], d["y"][:4], eps=0.3, norm="Linf", queries=20)
+        out = square(det, d["x"][:4], d["y"][:4], eps=0.3, norm="Linf", queries=20)
+        xq = out["x_adv"]
         assert xq.shape == d["x"][:4].shape and (xq - d["x"][:4]).abs().max() <= 0.3 + 1e-6
+        assert torch.equal(out["success"], judge(det, xq, d["y"][:4], 0).cpu()) and out["queries"] > 0
     pipe = defense_class("pipeline")(mnist_model, detector=det, rectifier=defense_class("rectifier")(
         mnist_model, spec={"method": "blur", "kernel": 5, "sigma": 1.0}))
-    assert square_attack(pipe, d["x"][:4], d["y"][:4], eps=0.3, norm="Linf", queries=20).shape == d["x"][:4].shape
+    assert square(pipe, d["x"][:4], d["y"][:4], eps=0.3, norm="Linf", queries=20)["x_adv"].shape == d["x"][:4].shape
 
 
 def test_adversarial_training_and_its_defense_row(tmp_path, mnist_small):

@@ -55,7 +55,7 @@ rule leaderboard_transfer:
     params:
         threat=lambda wc: canonical(lbconf.threat(config, wc.dataset)),
         leaderboard=lambda wc: canonical(
-            {k: v for k, v in leaderboard_params(wc.dataset).items() if k not in ("attack", "n_calib")}
+            {k: v for k, v in leaderboard_params(wc.dataset).items() if k not in ("n_calib", "fpr")}
         ),
         fit=lambda wc: lbconf.fits_detector(config, wc.dataset, wc.model),
         batch=batches,

@@ -54,6 +54,14 @@ class Defense:
         """Differentiable stand-in of the defense for an attacker: ``(logits (N, K), score (N,) or None)``."""
         raise NotImplementedError
 
+    def real_logits(self, x: torch.Tensor, seed: int = 0) -> torch.Tensor:
+        """The real defense's logits for a gradient-free attacker (Square), no gradient: (N, K), or (N, K + 1) for a
+        detector with the rejected logit last (:func:`xaiadv.leaderboard.module.with_rejection`); their argmax is the
+        real decision (a rectifier's: up to its vote over random repeats). ``x`` (N, C, H, W) in [0, 1] on the
+        defense's device. This default: the model's own logits (a defense that only swaps the model)."""
+        with torch.no_grad():
+            return self.model(x)
+
 
 def straight_through(x: torch.Tensor, x_out: torch.Tensor) -> torch.Tensor:
     """BPDA with the identity (Athalye et al. 2018, Sec. 4.1): the value of ``x_out`` (the non-differentiable

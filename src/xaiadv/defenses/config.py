@@ -71,6 +71,15 @@ def threat(config: dict, dataset: str) -> dict[str, Any]:
     return t
 
 
+def attack_for(config: dict, name: str) -> dict[str, Any]:
+    """The attack ensemble of defense ``name``: ``leaderboard.attack`` with the entry's own ``attack`` keys over it
+    (``apgd`` merged key by key)."""
+    lb = config["leaderboard"]
+    base, own = dict(lb.get("attack") or {}), dict(lb["defenses"][name].get("attack") or {})
+    apgd = {**(base.get("apgd") or {}), **(own.pop("apgd", None) or {})}
+    return {**base, **own, **({"apgd": apgd} if apgd else {})}
+
+
 def defense_spec(config: dict, dataset: str, name: str) -> dict[str, Any]:
     """The resolved entry ``leaderboard.defenses.<name>`` for ``dataset``: ``kind``, ``name``, ``n``, ``paper``
     (the claim for ``dataset``: the entry's string, or its mapping's value for ``dataset``, else None) and its
@@ -84,7 +93,7 @@ def defense_spec(config: dict, dataset: str, name: str) -> dict[str, Any]:
     kind = e["kind"]
     reads = {"undefended": set(), "adversarial_training": {"train"}, "rectifier": {"rectifier"}, "saito": {"explainer", "detector"}, "lan": set(),
              "pipeline": {"detector", "rectifier"}}[kind]
-    extra = set(e) - reads - {"kind", "n", "paper"}
+    extra = set(e) - reads - {"kind", "n", "paper", "attack"}
     if extra:
         raise ConfigError(f"leaderboard.defenses.{name}: {', '.join(sorted(extra))} not read by kind {kind!r}")
     missing = reads - set(e)
@@ -93,7 +102,7 @@ def defense_spec(config: dict, dataset: str, name: str) -> dict[str, Any]:
     paper = e.get("paper")
     if isinstance(paper, dict):  # per data set: a claim is printed only beside rows of the data set it was made on
         paper = paper.get(dataset)
-    out = {"kind": kind, "name": name, "n": e.get("n"), "paper": paper}
+    out = {"kind": kind, "name": name, "n": e.get("n"), "paper": paper, "attack": attack_for(config, name)}
 
     def ref(section, key):
         v = e[key]

@@ -121,6 +121,14 @@ class SaitoDetector(Defense):
         s = self.clf.predict_proba(self._features(x, seed))[:, 1]
         return label, torch.from_numpy(s > self.threshold).to(x.device)
 
+    def real_logits(self, x, seed=0):
+        from ..leaderboard.module import with_rejection
+
+        with torch.no_grad():
+            logits = self.model(x)
+        s = self.clf.predict_proba(self._features(x, seed))[:, 1] - self.threshold
+        return with_rejection(logits, torch.from_numpy(s).to(logits))
+
     # ------------------------------------------------------------------ attacker's surrogate
     def surrogate_info(self):
         if self.soft is not None:

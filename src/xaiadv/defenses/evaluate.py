@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from ..adaptive.pgd import attack_defense, attack_stages
+from ..leaderboard.engine import apgd, square
 from ..stats import auroc, rate_ci
 from .base import correct
 from .sanity import sanity_reasons, subset_tolerance
@@ -24,79 +25,48 @@ def _auroc(s_clean, s_adv) -> float | None:
     return auroc(s_clean.numpy(), s_adv.numpy())
 
 
-def square_attack(defense, x, y, *, eps: float, norm: str, queries: int, seed: int = 0) -> torch.Tensor:
-    """torchattacks' Square (Andriushchenko et al. 2020; gradient-free, margin loss) on the defense's surrogate logits
-    computed without gradients (for a rectifier: the logits of the real rectified images), judged later by the real
-    defense. For a detector the true class gains 10 x the detector's score where positive (a rejected input counts as
-    defended). Images the surrogate already gets wrong (margin <= 0) are returned unchanged, as Square does.
-    Returns the adversarial images (N, C, H, W)."""
-    import torchattacks
-
-    def scores(z, yy):
-        with torch.enable_grad():  # a gradient explainer's features need autograd; nothing is kept
-            logits, score = defense.surrogate(z.detach())
-        logits = logits.detach()
-        if score is not None:
-            logits = logits + torch.nn.functional.one_hot(yy, logits.shape[1]) * (10 * score.detach().clamp(min=0))[:, None]
-        return logits
-
-    class PenalisedSquare(torchattacks.Square):
-        # Square scores subsets of its batch through margin_and_loss(x, y), which receives each subset's labels: the
-        # detector's penalty is added there, so the whole batch runs at once (issue 18: it ran one image at a time)
-        def margin_and_loss(self, z, yy):
-            logits = scores(z, yy)
-            u = torch.arange(len(z))
-            y_corr = logits[u, yy].clone()
-            logits[u, yy] = -float("inf")
-            margin = y_corr - logits.max(dim=-1)[0]
-            return margin, margin
-
-        def perturb(self, z, yy):  # one restart (n_restarts=1) on the images the surrogate still gets right
-            self.init_hyperparam(z)
-            torch.random.manual_seed(self.seed)
-            out = z.clone()
-            with torch.no_grad():
-                todo = (self.margin_and_loss(z, yy)[0] > 0).nonzero().flatten()
-            if len(todo):
-                out[todo] = self.attack_single_run(z[todo], yy[todo])[1]
-            return out
-
-    atk = PenalisedSquare(torch.nn.Identity(), norm=norm, eps=eps, n_queries=queries, n_restarts=1, seed=seed,
-                          loss="margin")
-    return atk(x, y) if len(x) else x
-
-
 def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict, x_transfer: torch.Tensor, attack: dict,
                      eps_curve: list[float], x_transfer_curve: dict[float, torch.Tensor] | None = None,
-                     sanity_n: int = 0, square_queries: int = 0, seed: int = 0,
+                     sanity_n: int = 0, seed: int = 0,
                      pool: tuple[torch.Tensor, torch.Tensor] | None = None) -> dict:
     """The row of ``defense`` on ``x`` (N, C, H, W) in [0, 1] with labels ``y`` under ``threat`` (``norm``, ``eps``).
 
-    ``x_transfer``: PGD on the undefended model at the budget (the papers' attack, transferred); ``attack``: the
-    adaptive attack's parameters (``steps``, ``alpha`` as a fraction of eps, ``restarts``, ``eot``, ``weight``,
-    ``kappa``, ``check_every``); ``eps_curve``: budgets for the curve (adaptive on the first ``sanity_n`` images,
-    transferred from ``x_transfer_curve``); ``sanity_n`` images also get the steps-doubling and Square checks
-    (``square_queries`` queries, on the images the adaptive attack did not win: the row is marked when Square wins
-    more than the tolerance of them; 0 skips it). ``pool``: (images, labels) of clean images the attacker holds; given,
-    every adaptive attack on a detector adds the natural start on the support (:func:`xaiadv.adaptive.pgd.natural_start`).
+    The attacks, each on the images every attack before it left defended (the worst case per image, as AutoAttack
+    runs its ensemble), each judged by the real defense:
 
-    Returns a JSON-able dict: clean accuracy, FPR, robust accuracy (transferred, adaptive, worst case per
-    example), AUROC (detectors), ms per image, the curve, the sanity checks and ``unreliable`` reasons, plus the
-    adaptive examples (``x_adaptive``, a tensor, for the caller to save)."""
+    1. ``x_transfer``: PGD on the undefended model at the budget (the papers' attack, transferred);
+    2. the adaptive PGD of :mod:`xaiadv.adaptive.pgd` (``attack``: ``steps``, ``alpha`` as a fraction of eps,
+       ``restarts``, ``eot``, ``weight``, ``kappa``, ``check_every``; with ``pool``, (images, labels) of clean
+       images the attacker holds, detectors also get the natural start on the support);
+    3. APGD-CE and APGD-T (``attack["apgd"]``: ``steps``, ``restarts``, ``targets``, ``eot``; steps 0 skips them) on
+       the defense's surrogate (:func:`xaiadv.leaderboard.engine.apgd`);
+    4. Square on the real defense (``attack["square_queries"]`` queries; 0 skips it).
+
+    The attacks' own judgements use seed ``seed + 1``; every number of the row is the real defense's decision with
+    ``seed`` (a random defense is judged on draws the attacks never saw). Robust accuracy counts an image only when
+    its clean version is accepted and correct and every attack failed (RobustBench; Tramer et al. 2020), so robust
+    <= clean in every row. ``eps_curve``: budgets of the curve (the adaptive PGD on the first ``sanity_n`` images,
+    transferred from ``x_transfer_curve``); those images also get the steps-doubling check.
+
+    Returns a JSON-able dict: clean accuracy, FPR, robust accuracy (transferred, adaptive: every adaptive attack,
+    worst case: and clean), each attack's cumulative robust accuracy and wins (``ensemble``), AUROC (detectors), ms
+    per image, the curve, the sanity checks and ``unreliable`` reasons, plus the adaptive examples (``x_adaptive``,
+    a tensor: per image the first attack's example that fooled the real defense, else the last attack's)."""
     eps, norm = threat["eps"], threat["norm"]
     r = lambda v: rate_ci(np.asarray(v, dtype=float), seed=seed)  # noqa: E731
+    attack_seed = seed + 1  # the attacks' own judgements: draws the row's numbers never use
     akw = {"eps": eps, "norm": norm, "steps": attack["steps"], "alpha": attack["alpha"] * eps,
            "restarts": attack["restarts"], "eot": attack["eot"], "weight": attack["weight"], "kappa": attack["kappa"],
-           "check_every": attack["check_every"], "seed": seed, "pool": pool}
+           "check_every": attack["check_every"], "seed": attack_seed, "pool": pool}
+    final = lambda xa: correct(*defense.decide(xa, seed=seed), y.cpu(), adversarial=True)  # noqa: E731
     t0 = time.perf_counter()
     lc, rc = defense.decide(x, seed=seed)
     ms = 1000 * (time.perf_counter() - t0) / max(len(x), 1)
-    ok_clean = correct(lc, rc, y, adversarial=False)
-    lt, rt = defense.decide(x_transfer, seed=seed)
-    ok_transfer = correct(lt, rt, y, adversarial=True)
+    ok_clean = correct(lc, rc, y.cpu(), adversarial=False)
+    ok_transfer = final(x_transfer)
     k = min(sanity_n, len(x))
     # the steps-doubling check on all the row's images with one restart and one stage: its first half is the main
-    # attack (adaptive_pgd's snapshot), so one run gives both (issue 18; the I-GOS rows, n = sanity n)
+    # attack (adaptive_pgd's snapshot), so one run gives both (the I-GOS rows, n = sanity n)
     shared = k == len(x) and attack["restarts"] == 1 and len(attack_stages(defense, pool)) == 1
     t0 = time.perf_counter()
     if shared:
@@ -104,19 +74,63 @@ def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict,
         adv = dbl.pop("snapshot")
     else:
         adv = attack_defense(defense, x, y, **akw)
+    ok_pgd = final(adv["x_adv"])
+    # ---- the adaptive ensemble: each attack on the images every adaptive attack before it left defended (clean
+    # right); the transferred attack is folded in at the end, so robust_adaptive is the adaptive attacks' own
+    alive = ok_clean & ok_pgd
+    x_best = torch.where((~ok_pgd).view(-1, *[1] * (x.dim() - 1)).to(x.device), adv["x_adv"], x_transfer)
+    ensemble = [{"attack": f"adaptive PGD ({attack['steps']} steps x {attack['restarts']} restarts, eot "
+                           f"{attack['eot'] if defense.random else 1})", "robust": r(alive),
+                 "won": int((ok_clean & ~ok_pgd).sum()), "queries": adv["queries"]}]
+    ok_adaptive = ok_pgd.clone()
+    runs = []
+    ap = attack.get("apgd") or {}
+    if ap.get("steps", 0) > 0:
+        runs += [(f"APGD-CE ({ap['steps']} steps x {ap['restarts']} restarts)", "ce"),
+                 (f"APGD-T ({ap['steps']} steps x {ap['targets']} targets x {ap['restarts']} restarts)", "dlr_t")]
+    if attack.get("square_queries", 0) > 0:
+        runs.append((f"Square ({attack['square_queries']} queries, real defense)", "square"))
+    branches = getattr(defense, "branches", None) or (None,)
+    for label, kind in runs:
+        idx = torch.nonzero(alive).flatten()
+        won_now = torch.zeros(len(x), dtype=torch.bool)
+        q = 0
+        for b in (branches if kind != "square" else (None,)):
+            idx = idx[~won_now[idx]]
+            if not len(idx):
+                break
+            xi, yi = x[idx.to(x.device)], y[idx.to(y.device)]
+            if kind == "square":
+                out = square(defense, xi, yi, eps=eps, norm=norm, queries=attack["square_queries"], seed=attack_seed,
+                             judge_seed=attack_seed)
+            else:
+                out = apgd(defense, xi, yi, eps=eps, norm=norm, steps=ap["steps"], restarts=ap["restarts"], loss=kind,
+                           targets=ap["targets"], eot=ap["eot"] if defense.random else 1, weight=attack["weight"],
+                           seed=attack_seed, judge_seed=attack_seed, branch=b)
+            q += out["queries"]
+            xa = x_best.clone()
+            xa[idx.to(x.device)] = out["x_adv"].to(x.device)
+            ok_a = final(xa)
+            newly = alive & ~ok_a
+            x_best[newly.to(x.device)] = xa[newly.to(x.device)]
+            won_now |= newly
+            ok_adaptive &= ok_a | ~alive  # an image already lost stays lost; one still defended may fall here
+            alive &= ok_a
+        ensemble.append({"attack": label, "robust": r(alive), "won": int(won_now.sum()), "queries": q})
     attack_s = time.perf_counter() - t0
-    la, ra = defense.decide(adv["x_adv"], seed=seed)
-    ok_adaptive = correct(la, ra, y, adversarial=True)
-    worst = ok_transfer & ok_adaptive
+    worst = alive & ok_transfer  # clean right, and every attack failed
+    ensemble.append({"attack": "transferred PGD (the papers' attack)", "robust": r(worst),
+                     "won": int((alive & ~ok_transfer).sum())})
     res = {"defense": defense.name, "detector": defense.detector, "random": defense.random, "threat": threat,
            "n": len(x), "clean_accuracy": r(ok_clean), "fpr": r(rc) if defense.detector else None,
            "robust_transfer": r(ok_transfer), "robust_adaptive": r(ok_adaptive), "robust_worst": r(worst),
-           "ms_per_image": ms, "attack_seconds": attack_s, "queries": adv["queries"], "attack": attack,
+           "ensemble": ensemble, "ms_per_image": ms, "attack_seconds": attack_s,
+           "queries": sum(e.get("queries", 0) for e in ensemble), "attack": attack,
            "surrogate": defense.surrogate_info(), "natural_start": pool is not None}
     if defense.detector:
         sc = defense.score(x)
         res["auroc_transfer"] = _auroc(sc, defense.score(x_transfer))
-        res["auroc_adaptive"] = _auroc(sc, defense.score(adv["x_adv"]))
+        res["auroc_adaptive"] = _auroc(sc, defense.score(x_best))
     # ---- sanity checks (Carlini et al. 2019), on the first sanity_n images; judged by sanity_reasons
     checks = {"n": k}
     if k:
@@ -128,17 +142,12 @@ def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict,
         doubled = correct(ld, rd, ys, adversarial=True).float().mean().item()
         checks["steps_doubled"] = {"robust": doubled, "robust_base": base, "one_run": shared}
         checks["tolerance"] = subset_tolerance(k)
-        if square_queries:  # on the images the gradient attack left standing: does Square win where it did not?
-            alive = ok_adaptive[:k].to(xs.device)
-            both = alive.clone()
-            if alive.any():
-                xq = xs.clone()
-                xq[alive] = square_attack(defense, xs[alive], ys[alive], eps=eps, norm=norm, queries=square_queries,
-                                          seed=seed)
-                lq, rq = defense.decide(xq, seed=seed)  # the whole subset, in order (a random defense's draws)
-                both &= correct(lq, rq, ys, adversarial=True)
-            sq, attacked, won = both.float().mean().item(), int(alive.sum()), int((alive & ~both).sum())
-            checks["square"] = {"robust": sq, "queries": square_queries, "attacked": attacked, "won": won}
+        sq = next((e for e in ensemble if e["attack"].startswith("Square")), None)
+        if sq is not None:  # the gradient-free attack on the real defense, on what every gradient attack left
+            before = ensemble[-3]["robust"]
+            checks["square"] = {"robust": sq["robust"]["rate"], "robust_base": before["rate"],
+                                "queries": attack["square_queries"], "attacked": int(round(before["rate"] * len(x))),
+                                "won": sq["won"], "n": len(x)}
         curve = []
         for e in eps_curve:
             if e == 0:  # the unperturbed images, judged as every point of the curve is (a rejection defends)
@@ -160,5 +169,5 @@ def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict,
         checks["eps_curve"] = curve
     res["sanity"] = checks
     res["unreliable"] = sanity_reasons(res)
-    res["x_adaptive"] = adv["x_adv"]
+    res["x_adaptive"] = x_best
     return res

@@ -31,6 +31,16 @@ class Pipeline(Defense):
             label[flagged] = rl
         return label, torch.zeros(len(x), dtype=torch.bool, device=x.device)
 
+    def real_logits(self, x, seed=0):
+        """The rectifier's logits where the detector rejects, the classifier's elsewhere (K columns)."""
+        z = self.det.real_logits(x, seed)
+        k = z.shape[1] - 1
+        flagged = z.argmax(1) == k
+        out = z[:, :k].clone()
+        if flagged.any():
+            out[flagged] = self.rect.real_logits(x[flagged], seed).to(out)
+        return out
+
     def surrogate_info(self):
         return self.det.surrogate_info()
 

@@ -50,6 +50,12 @@ class RectifierDefense(Defense):
             pred = torch.stack([self.model(r).argmax(1) for r in xs]).cpu()
         return vote(pred, self.num_classes).to(x.device), torch.zeros(len(x), dtype=torch.bool, device=x.device)
 
+    def real_logits(self, x, seed=0):
+        """The classifier's logits on the rectified images, averaged over the rectifier's repeats."""
+        xs = self._rectified(x, seed, grad=False)
+        with torch.no_grad():
+            return torch.stack([self.model(r) for r in xs]).mean(0)
+
     def surrogate(self, x, draw=0):
         extra = None
         if self.spec["method"] == "cam":  # the EOT draws of one step share x: its CAM once, the key-area draws new

@@ -51,25 +51,29 @@ def sanity_reasons(row: dict) -> list[str]:
 
     ``row``: a row of :func:`xaiadv.defenses.evaluate.evaluate_defense` (or its JSON): ``robust_adaptive`` and
     ``robust_transfer`` rates in [0, 1], ``threat["eps"]``, and ``sanity`` with ``n`` (the subset's size), ``steps_doubled`` (``robust``,
-    ``robust_base``), ``square`` (``robust``, ``queries``, ``attacked``, ``won``) and ``eps_curve`` where they ran.
+    ``robust_base``), ``square`` (``robust``, ``robust_base``, ``queries``, ``attacked``, ``won``, ``n``) and ``eps_curve`` where they ran.
     Returns the reasons in a fixed order (steps doubling, Square, the eps curve, adaptive above transferred); [] when
     every check passed. Raises KeyError when a rate or ``threat`` is missing."""
     reasons = []
     checks = row.get("sanity") or {}
     k = checks.get("n", 0)
+    sq = checks.get("square")
+    if sq is not None:  # stored by rows since the attack ensemble: Square on every image the gradient attacks left
+        base = sq.get("robust_base")
+        if base is None:  # an older row: Square on the sanity subset, against the adaptive attack's rate there
+            base = (checks.get("steps_doubled") or {}).get("robust_base", sq["robust"])
+        if sq["robust"] < base - subset_tolerance(sq.get("n", k) or 1):
+            reasons.append(f"gradient-free Square ({sq['queries']} queries) beats the gradient attacks: it wins "
+                           f"{sq['won']} of the {sq['attacked']} images they left (robust {100 * base:.0f} -> "
+                           f"{100 * sq['robust']:.0f}; gradient masking)")
     if k:
         tol = subset_tolerance(k)
         dbl = checks.get("steps_doubled")
         if dbl is not None:
             base, doubled = dbl["robust_base"], dbl["robust"]
             if abs(doubled - base) > tol:
-                reasons.append(f"doubling the adaptive steps moves robust accuracy {100 * base:.0f} -> "
+                reasons.insert(0, f"doubling the adaptive steps moves robust accuracy {100 * base:.0f} -> "
                                f"{100 * doubled:.0f} (n={k})")
-            sq = checks.get("square")
-            if sq is not None and sq["robust"] < base - tol:
-                reasons.append(f"gradient-free Square ({sq['queries']} queries) beats the gradient attack: it wins "
-                               f"{sq['won']} of the {sq['attacked']} images the gradient attack left (robust "
-                               f"{100 * base:.0f} -> {100 * sq['robust']:.0f}; gradient masking)")
         reasons += curve_reasons(checks.get("eps_curve") or [], row["threat"]["eps"])
     adaptive, transfer = row["robust_adaptive"]["rate"], row["robust_transfer"]["rate"]
     if adaptive > transfer + STEPS_TOLERANCE:

@@ -56,8 +56,10 @@ def build_defense(spec: dict, model, device, job, x_fit=None, x_fit_adv=None, x_
         from ..explainers.lan import load_lan
         from ..models import load_model
 
-        return defense_class("lan")(model, device, g=load_lan(job.input.lan, device), f2=load_model(job.input.f2, device),
-                                    name=spec["name"])
+        d = defense_class("lan")(model, device, g=load_lan(job.input.lan, device), f2=load_model(job.input.f2, device),
+                                 name=spec["name"])
+        # every detector at one FPR: the LAN's score thresholded on the same clean calibration images as Saito's
+        return d.calibrate(x_calib, job.params.leaderboard["fpr"]) if x_calib is not None else d
     if kind == "pipeline":
         det = build_defense({**spec["detector"], "name": spec["detector"]["name"]}, model, device, job, x_fit, x_fit_adv,
                             x_calib)
@@ -84,7 +86,8 @@ def run(job) -> None:
             p.requires_grad_(False)
         n, n_fit, n_calib = lb["n"], lb["n_fit"], lb["n_calib"]
         detector = spec["kind"] in ("saito", "pipeline")
-        x_all, y_all, _, _ = load_split(fin.test, n + (n_fit + n_calib if detector else 0))
+        calibrated = detector or spec["kind"] == "lan"  # every detector thresholded at one FPR
+        x_all, y_all, _, _ = load_split(fin.test, n + (n_fit + n_calib if calibrated else 0))
         # the papers' attack, PGD on the undefended model, computed once for every row (rule leaderboard_transfer)
         transfer, _ = load_tensors(fin.transfer)
     with timer("compute"):
@@ -97,22 +100,24 @@ def run(job) -> None:
                                  "(rule leaderboard_transfer's params.fit)")
             fit = {"x_fit": x_all[n:n + n_fit].to(device), "x_fit_adv": transfer["x_fit_adv"].to(device),
                    "x_calib": x_all[n + n_fit:n + n_fit + n_calib].to(device)}
+        if spec["kind"] == "lan":
+            fit = {"x_calib": x_all[n + n_fit:n + n_fit + n_calib].to(device)}
         defense = build_defense(spec, model, device, job, **fit)
         # the attacker's own clean images for the natural start against a detector: the fit images (clean digits)
-        pool = (fit["x_fit"], y_all[n:n + n_fit].to(device)) if detector and lb["attack"]["natural_start"] else None
+        pool = (fit["x_fit"], y_all[n:n + n_fit].to(device)) if detector and spec["attack"]["natural_start"] else None
         n_def = min(n, spec.get("n") or n)  # an optimisation-loop rectifier (I-GOS) may rest on fewer, marked
         x, y = x[:n_def].to(device), y[:n_def].to(device)
         x_tr = transfer["x_transfer"][:n_def].to(device)
         k = min(lb["sanity"]["n"], n_def)
         curve_tr = {e: transfer[f"curve_{i}"][:k].to(device) for i, e in enumerate(lb["eps_curve"]) if e > 0}
-        res = evaluate_defense(defense, x, y, threat=threat, x_transfer=x_tr, attack=lb["attack"],
-                               eps_curve=lb["eps_curve"], x_transfer_curve=curve_tr, sanity_n=k,
-                               square_queries=lb["sanity"]["square_queries"], seed=par.seed, pool=pool)
+        res = evaluate_defense(defense, x, y, threat=threat, x_transfer=x_tr, attack=spec["attack"],
+                               eps_curve=lb["eps_curve"], x_transfer_curve=curve_tr, sanity_n=k, seed=par.seed,
+                               pool=pool)
         x_adv = res.pop("x_adaptive")
         res.update(dataset=wc.dataset, model=wc.model, name=spec["name"], kind=spec["kind"], spec=spec,
                    n_planned=n, small_by_design=n_def < n, paper=spec.get("paper"))
-        if detector or spec["kind"] == "lan":
-            res["n_fit"], res["n_calib"] = (n_fit, n_calib) if detector else (None, None)
+        if calibrated:
+            res["n_fit"], res["n_calib"] = (n_fit if detector else None), n_calib
         print(f"{spec['name']}: clean {100 * res['clean_accuracy']['rate']:.1f}%, robust transferred "
               f"{100 * res['robust_transfer']['rate']:.1f}%, adaptive {100 * res['robust_adaptive']['rate']:.1f}% "
               f"(n={n_def}){' UNRELIABLE: ' + '; '.join(res['unreliable']) if res['unreliable'] else ''}", file=sys.stderr)

@@ -14,12 +14,27 @@ import pandas as pd
 
 from ..defenses.sanity import sanity_reasons
 from ..io import read_json, write_text
-from .render import fmt_pct, write_table
+from .render import INTERVAL_NOTE, fmt_pct, write_table
 
 
 def _rate_cols(prefix: str, r: dict | None) -> dict:
     r = r or {}
     return {prefix: r.get("rate"), f"{prefix}_lo": r.get("lo"), f"{prefix}_hi": r.get("hi"), f"{prefix}_n": r.get("n")}
+
+
+def attacks_run(r: dict) -> str:
+    """The attacks a row ran, short: ``"PGD 20, APGD-CE/T 100 x 9, Square 1000"`` (from its stored ``attack``)."""
+    a = r.get("attack") or {}
+    out = [f"PGD {a.get('steps', '?')}" + (f" x {a['restarts']}" if a.get("restarts", 1) > 1 else "")]
+    ap = a.get("apgd") or {}
+    if ap.get("steps"):
+        out.append(f"APGD-CE/T {ap['steps']} x {ap.get('targets', 9)}" + (f" x {ap['restarts']}" if ap.get("restarts", 1) > 1
+                                                                          else ""))
+    if a.get("square_queries"):
+        out.append(f"Square {a['square_queries']}")
+    if r.get("random"):
+        out.append(f"EOT {a.get('eot', 1)}")
+    return ", ".join(out)
 
 
 def rows(files: dict) -> pd.DataFrame:
@@ -35,7 +50,7 @@ def rows(files: dict) -> pd.DataFrame:
                     **_rate_cols("transfer", r["robust_transfer"]), **_rate_cols("adaptive", r["robust_adaptive"]),
                     **_rate_cols("worst", r["robust_worst"]), "auroc_transfer": r.get("auroc_transfer"),
                     "auroc_adaptive": r.get("auroc_adaptive"), "ms_per_image": r["ms_per_image"],
-                    "attack_seconds": r["attack_seconds"],
+                    "attack_seconds": r["attack_seconds"], "attacks": attacks_run(r),
                     "steps_doubled": (r["sanity"].get("steps_doubled") or {}).get("robust"),
                     "square": (r["sanity"].get("square") or {}).get("robust"), "sanity_n": r["sanity"].get("n", 0),
                     # re-judged from the row's stored checks: the current limits, whenever the row was computed
@@ -77,6 +92,7 @@ def table(files: dict, csv_path, md_path, json_path=None) -> pd.DataFrame:
             "FPR %": ["" if r.fpr is None or r.fpr != r.fpr else f(r, "fpr") for r in df.itertuples()],
             "AUROC transf. / adapt.": ["" if r.auroc_transfer is None or r.auroc_transfer != r.auroc_transfer
                                        else f"{r.auroc_transfer:.3f} / {r.auroc_adaptive:.3f}" for r in df.itertuples()],
+            "attacks (steps x targets, queries)": df.attacks,
             "ms / image": df.ms_per_image.map(lambda v: f"{v:.1f}"),
             "paper's claim": df.reported,
             "unreliable because": df.unreliable})
@@ -84,15 +100,24 @@ def table(files: dict, csv_path, md_path, json_path=None) -> pd.DataFrame:
         "One fixed image set per data set (the first n test images, misclassified ones included), the same for every "
         "defense; a defense with an optimisation loop inside may rest on fewer (its n).",
         "Defended: an adversarial input the defense rejects or classifies correctly; clean: accepted and classified "
-        "correctly (a rejected clean input is an error). Worst case: defended under every attack run on that image "
-        "(the mean over images of the minimum).",
-        "Transferred PGD: the papers' attack, crafted on the undefended model. Adaptive: PGD on the defense's "
-        "surrogate (docs/attacks/), judged by the real, complete defense, the first successful iterate kept.",
+        "correctly (a rejected clean input is an error). Worst case (robust accuracy as RobustBench counts it): the "
+        "clean image accepted and right, and every attack failed on it, so it never exceeds clean accuracy.",
+        "Transferred PGD: the papers' attack, crafted on the undefended model. Adaptive: every attack that knows the "
+        "defense, each run on the images the ones before it left: PGD on the defense's surrogate (docs/attacks/), "
+        "then APGD-CE and APGD-T (DLR loss, one run per target class; Croce & Hein 2020) on the same surrogate "
+        "(a detector as Carlini & Wagner's K+1-class model), then Square on the real defense, gradient-free; all "
+        "judged by the real, complete defense. Column 'attacks': what each row could afford (steps x target "
+        "classes, Square's queries, EOT draws for a random defense).",
         "Detectors: fitted on images outside the evaluated set, their threshold fixed at the configured FPR on clean "
-        "calibration images before any attack runs.",
-        "Sanity checks on the first images of the set (Carlini et al. 2019): twice the steps, the gradient-free Square "
-        "attack on the images the adaptive attack left (column square: robust under both), the eps curve (rising, or not falling toward 0 beyond the budget), adaptive above transferred; a "
-        "failed check marks the row 'unreliable' with its reason.",
+        "calibration images before any attack runs (the LAN too, on its score); FPR: measured on the row's clean "
+        "images.",
+        "Sanity checks (Carlini et al. 2019): twice the adaptive PGD's steps and the eps curve on the first images "
+        "of the set (rising, or not falling toward 0 beyond the budget); Square winning images every gradient attack "
+        "left (gradient masking); adaptive above transferred. A failed check marks the row 'unreliable' with its "
+        "reason; Square's wins count in the worst case either way.",
+        "Every row is one seed (one trained model, one attack run): the interval covers the sampling of the test "
+        "images, not the training and attack randomness.",
+        INTERVAL_NOTE + ".",
         "(small n=k): a rate on fewer than 30 images.",
     ]
     write_table(csv_path, md_path, "Leaderboard: explanation-based defenses under one threat model and an adaptive "
