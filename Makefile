@@ -25,10 +25,10 @@ venv: $(BIN)/.installed
 run: venv
 	mkdir -p results/logs
 	$(BIN)/python -m xaiadv.forkserver -- $(BIN)/python benchmarks/timed.py results/logs/main_job_wall.json -- \
-	  $(BIN)/snakemake --profile profiles/default --cores $(CORES) --resources gpu=$(GPUS)
+	  $(BIN)/snakemake --profile profiles/local --cores $(CORES) --resources gpu=$(GPUS)
 
 dry-run: venv
-	$(BIN)/snakemake --profile profiles/default -n
+	$(BIN)/snakemake --profile profiles/local -n
 
 test: venv
 	$(BIN)/python -m pytest -q -m "not slurm" tests

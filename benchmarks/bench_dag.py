@@ -52,7 +52,7 @@ def main():
         return
     walls = []
     for _ in range(a.repeat):
-        wall, out = timed(["--profile", "profiles/default"], ROOT)
+        wall, out = timed(["--profile", "profiles/local"], ROOT)
         walls.append(wall)
         if "Nothing to be done" not in out:
             print("warning: the default config was not up to date; the first run did work")

@@ -48,7 +48,7 @@ def main(root: Path = ROOT):
     jobs_total = sum(r["total"] for r in per_rule.values())
     import yaml
 
-    cores = yaml.safe_load((root / "profiles/default/config.yaml").read_text()).get("cores", 1)
+    cores = yaml.safe_load((root / "profiles/local/config.yaml").read_text()).get("cores", 1)
     threads = yaml.safe_load((root / "config.yaml").read_text()).get("threads", 2)
     slots = max(1, cores // threads)  # jobs the profile runs at once
     share = 1 - compute / (wall * slots)
@@ -70,7 +70,7 @@ def main(root: Path = ROOT):
     print(f"outside model compute: {100 * share:.1f}% of wall (start-up and imports, data loading, writing, "
           f"Snakemake scheduling) - target <= 20%: {'OK' if share <= 0.2 else 'ABOVE TARGET'}")
     t = time.time()
-    p = subprocess.run([sys.executable, "-m", "snakemake", "--profile", "profiles/default", "--cores", "2"],
+    p = subprocess.run([sys.executable, "-m", "snakemake", "--profile", "profiles/local", "--cores", "2"],
                        check=False, cwd=root, capture_output=True, text=True)
     noop = time.time() - t
     nothing = "Nothing to be done" in p.stdout + p.stderr

@@ -225,7 +225,7 @@ def stale_rows(cfg: dict, files: dict) -> list[str]:
 def publish_leaderboard(a, wall: dict, commit: str) -> None:
     """The ``--leaderboard-only`` mode: the leaderboard of the run's rows (``leaderboard/<data>/<model>/<defense>.json``
     for every job of ``a.config``) rebuilt with this checkout's code into ``a.out`` (tables/, figures/): the rows'
-    sanity marks are re-judged with this checkout's limits (:func:`xaiadv.defenses.sanity.sanity_reasons`), nothing is
+    sanity marks are re-judged with this checkout's limits (:func:`xaiadv.leaderboard.sanity.sanity_reasons`), nothing is
     rerun. A README names the rows' commit, the table's commit, the command, its wall time and the leaderboard jobs'
     time; the project README's block is filled from it when ``a.readme`` is set. Raises ``SystemExit`` naming the
     first missing row file."""

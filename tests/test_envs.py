@@ -162,3 +162,23 @@ def test_slurm_profile_routes_only_real_rules_and_every_gpu_rule():
                          "train_lan", "train_mask_classifier", "lan_adaptive", "lan_interpretations", "localize_attack",
                          "localize_explain", "heat_blur", "heat_blur_adaptive", "leaderboard"}
     assert gpu_rules <= set(prof["set-resources"])
+
+
+def test_a_cluster_run_gets_the_cluster_profile_alone():
+    """Snakemake loads ``profiles/default`` as the workflow profile of every run, and its keys win over
+    ``--profile``'s: the local profile is ``profiles/local`` (named by ``make run``), so a dry run of the paper
+    config with the SLURM profile uses that profile and nothing else (the local ``cores: 2`` would cap every job's
+    threads, its ``latency-wait: 5`` replace the cluster's 60)."""
+    import subprocess
+    import sys
+
+    assert not (ROOT / "profiles/default").exists()
+    assert "--profile profiles/local" in (ROOT / "Makefile").read_text()
+    snakemake = Path(sys.executable).with_name("snakemake")
+    out = subprocess.run([str(snakemake), "--profile", "profiles/slurm", "--configfile", "config/paper.yaml", "-n"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    text = out.stdout + out.stderr
+    assert "Using profile profiles/slurm" in text and "workflow specific profile" not in text
+    prof = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())
+    assert prof["latency-wait"] == 60 and "cores" not in prof

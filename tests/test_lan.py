@@ -145,3 +145,21 @@ def test_adaptive_attack_lowers_the_detection_rate(lan, f2, mnist_small, mnist_m
         assert hit.float().mean() > 0.8
         rates[w] = flags(out)[hit].float().mean().item()
     assert rates[1.0] < rates[0.0] - 0.2, rates
+
+
+def test_lan_defense_at_a_fixed_fpr(mnist_model, lan, f2, mnist_small):
+    """On the leaderboard the LAN is thresholded on its score at the configured FPR on clean calibration digits
+    (the paper's argmax rule otherwise): the FPR measured on other clean digits lies within its interval of the
+    configured 5%, and its surrogate's decision is the real one (score - threshold > 0 exactly when rejected)."""
+    from xaiadv.defenses import defense_class
+    from xaiadv.stats import rate_ci
+
+    g, _ = lan
+    _, _, xt, _ = mnist_small
+    d = defense_class("lan")(mnist_model, g=g, f2=f2).calibrate(xt[:250], 0.05)
+    _, rejected = d.decide(xt[250:500])
+    r = rate_ci(rejected.numpy())
+    assert r["lo"] <= 0.05 <= r["hi"], r
+    with torch.no_grad():
+        _, score = d.surrogate(xt[250:500])
+    assert torch.equal(score > 0, rejected)

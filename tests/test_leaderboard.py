@@ -7,11 +7,11 @@ import json
 import pytest
 import torch
 
-from xaiadv.adaptive.pgd import attack_defense
+from xaiadv.leaderboard.pgd import attack_defense
 from xaiadv.attacks import run_attack
 from xaiadv.defenses import defense_class
 from xaiadv.defenses.base import Defense, correct
-from xaiadv.defenses.evaluate import evaluate_defense
+from xaiadv.leaderboard.evaluate import evaluate_defense
 
 PGD = {"method": "pgd", "norm": "Linf", "eps": 0.3, "alpha": 0.03, "steps": 10, "random_start": True}
 ATTACK = {"steps": 20, "alpha": 0.1, "restarts": 1, "eot": 2, "weight": 1.0, "kappa": 1.0, "check_every": 1}
@@ -102,7 +102,7 @@ def test_natural_start_on_the_support_breaks_a_saliency_forest_that_pgd_does_not
     defended than the same attack followed by the natural start on the support (the nearest clean digit of another
     class, steps only where the digit or that start is non-zero); that attack leaves every pixel outside the
     support at 0, and its reported successes are ones the real detector gets wrong."""
-    from xaiadv.adaptive.pgd import adaptive_pgd, natural_start
+    from xaiadv.leaderboard.pgd import adaptive_pgd, natural_start
 
     d = digits
     det = _detector(mnist_model, d, explainer="saliency", det="random_forest")
@@ -163,7 +163,7 @@ def test_adaptive_pgd_runs_the_surrogate_in_chunks_of_the_same_per_example_gradi
     """Issue 18: the surrogate runs on chunks of images_per_pass // surrogate_samples images (the CNN is ~2x faster
     per image at batch 64 than at 256-512), and chunking changes no example's step: a deterministic defense's
     iterates are the same, up to float rounding, whether its 32 digits go in one pass or in chunks of 5."""
-    from xaiadv.adaptive import pgd
+    from xaiadv.leaderboard import pgd
     from xaiadv.runtime import PASS_IMAGES
 
     seen = []
@@ -489,7 +489,7 @@ def test_snapshot_is_the_shorter_attack_and_evaluate_shares_the_doubled_run(mnis
     same iterates, successes and queries; a random defense, so the EOT draws must line up too), and its final
     result is the 2S-step attack's; the row of a defense whose sanity subset is all its images reports the same
     steps-doubling figures from the one shared run as from two."""
-    from xaiadv.adaptive.pgd import adaptive_pgd
+    from xaiadv.leaderboard.pgd import adaptive_pgd
 
     d = digits
     defense = defense_class("rectifier")(mnist_model, spec={"method": "random_deletion", "percentage": 0.1, "repeats": 3})
@@ -537,7 +537,7 @@ def test_curve_marks_more_than_the_limits_not_one_image_at_them():
     """The eps-curve checks on float32 means of 10 images: 1 of 10 left beyond the budget is at UNBOUNDED_MAX (10%),
     not above it (float32 0.1 is 0.10000000149, which marked rows before); 2 of 10 are above; a rise of one image
     (10 points) is above CURVE_TOLERANCE (5)."""
-    from xaiadv.defenses.sanity import curve_reasons
+    from xaiadv.leaderboard.sanity import curve_reasons
 
     def curve(*rates):
         eps = [0.0, 0.1, 0.3, 0.6][: len(rates)]
@@ -554,7 +554,7 @@ def test_table_rejudges_stored_rows_with_the_current_limits(tmp_path):
     """The table marks a row from the checks the row stored (sanity_reasons), not from the reasons the row job wrote:
     a row computed before the float32 margin (1 of 10 at eps 0.6 marked) comes out clean, a row whose stored reasons
     miss a failed check (Square won 3 of 6) comes out marked, and the row job's own reasons equal sanity_reasons."""
-    from xaiadv.defenses.sanity import sanity_reasons
+    from xaiadv.leaderboard.sanity import sanity_reasons
     from xaiadv.tables.leaderboard import figure, rows
 
     def rate(v):
@@ -584,3 +584,84 @@ def test_table_rejudges_stored_rows_with_the_current_limits(tmp_path):
     assert df.loc["far", "unreliable"] == "robust accuracy does not fall toward 0: 30% at eps 0.6"
     figure(files, tmp_path / "lb.png")  # the same judgement in its labels; a panel per family
     assert (tmp_path / "lb.png").stat().st_size > 10_000
+
+
+def test_fold_rejection_makes_rejected_count_as_defended():
+    """The K+1-class model (Carlini & Wagner 2017): the rejected logit wins exactly when the score is > 0; folded with
+    the labels, argmax != y exactly when the input is accepted and misclassified."""
+    from xaiadv.leaderboard.module import fold_rejection, with_rejection
+
+    z = torch.tensor([[3.0, 1.0, 0.0], [0.0, 2.0, 1.0], [0.0, 2.0, 1.0], [5.0, 0.0, 0.0]])
+    s = torch.tensor([-1.0, 0.5, -0.5, 0.1])  # rejected: rows 1 and 3
+    zz = with_rejection(z, s)
+    assert zz.shape == (4, 4) and (zz.argmax(1) == 3).tolist() == [False, True, False, True]
+    y = torch.tensor([0, 0, 0, 1])
+    folded = fold_rejection(zz, y, 3)
+    fooled = folded.argmax(1) != y
+    assert fooled.tolist() == [False, False, True, False]  # accepted + right, rejected, accepted + wrong, rejected
+    assert torch.equal(fold_rejection(z, y, 3), z)
+    with pytest.raises(ValueError, match="5 logits for 3 classes"):
+        fold_rejection(torch.zeros(2, 5), y[:2], 3)
+
+
+@pytest.fixture(scope="module")
+def adv_trained(mnist_small):
+    """The default's recipe in small: the CNN trained one epoch of 3-step PGD (eps 0.3) on 6,000 digits."""
+    from xaiadv.models import build
+    from xaiadv.models.adversarial import train_adversarial
+
+    x, y, _, _ = mnist_small
+    torch.manual_seed(0)
+    m = build("kao_mnist_cnn")
+    train_adversarial(m, x, y, {"eps": 0.3, "norm": "Linf", "alpha": 0.34, "steps": 3, "warmup": 0.25, "epochs": 1,
+                                "lr": 1e-3, "batch_size": 128}, seed=0)
+    for p in m.eval().parameters():
+        p.requires_grad_(False)
+    return m
+
+
+def test_stock_apgd_beats_the_old_20_step_pgd_on_an_adversarially_trained_cnn(adv_trained, mnist_small):
+    """On real digits and a weakly adversarially trained CNN (its gradients partly masked), APGD-T (DLR, 100 steps,
+    3 target classes) leaves fewer digits defended than the fixed-step 20-step PGD the leaderboard ran alone before,
+    and every digit it reports won is one the real defense gets wrong, inside the ball."""
+    from xaiadv.leaderboard.engine import apgd, judge
+
+    _, _, x, y = mnist_small
+    x, y = x[:64], y[:64]
+    d = defense_class("undefended")(adv_trained)
+    pgd = attack_defense(d, x, y, eps=0.3, alpha=0.03, steps=20)
+    t = apgd(d, x, y, eps=0.3, steps=100, loss="dlr_t", targets=3)
+    robust_pgd, robust_t = 1 - pgd["success"].float().mean().item(), 1 - t["success"].float().mean().item()
+    assert robust_t < robust_pgd - 0.1, (robust_t, robust_pgd)
+    assert torch.equal(t["success"], judge(d, t["x_adv"], y, 0).cpu())
+    assert (t["x_adv"] - x).abs().max() <= 0.3 + 1e-6 and t["x_adv"].min() >= 0 and t["x_adv"].max() <= 1
+
+
+def test_the_ensemble_row_counts_clean_errors_and_every_attack(adv_trained, mnist_small, digits):
+    """A row of the adversarially trained CNN: robust accuracy never above clean accuracy, each attack's
+    cumulative robust accuracy never rising along the ensemble, and the worst case equal to the last of them."""
+    _, _, x, y = mnist_small
+    d = defense_class("adversarial_training")(adv_trained, name="adv_trained")
+    attack = {**ATTACK, "eot": 1, "apgd": {"steps": 30, "restarts": 1, "targets": 2, "eot": 1}, "square_queries": 100}
+    row = evaluate_defense(d, digits["x"], digits["y"], threat={"norm": "Linf", "eps": 0.3},
+                           x_transfer=digits["x_transfer"], attack=attack, eps_curve=[0.0, 0.3], sanity_n=8)
+    rates = [e["robust"]["rate"] for e in row["ensemble"]]
+    assert all(b <= a + 1e-9 for a, b in zip(rates, rates[1:])), rates
+    assert row["robust_worst"]["rate"] == pytest.approx(rates[-1])
+    assert row["robust_worst"]["rate"] <= row["clean_accuracy"]["rate"]
+    assert row["robust_worst"]["rate"] <= row["robust_adaptive"]["rate"]
+    assert sum(e["won"] for e in row["ensemble"]) == round(32 * (row["clean_accuracy"]["rate"] - rates[-1]))
+
+
+def test_the_example_of_a_defense_written_outside_the_package_runs_on_mnist():
+    """examples/evaluate_my_model.py: a toy detector in its own module, outside src/xaiadv, goes through the attack
+    ensemble on real digits and gets a row whose robust accuracy never exceeds its clean accuracy."""
+    import runpy
+
+    from conftest import ROOT
+
+    mod = runpy.run_path(str(ROOT / "examples" / "evaluate_my_model.py"), run_name="example")
+    row = mod["main"](["--n", "32", "--train", "3000"])
+    assert row["defense"] == "peaky_saliency" and row["n"] == 32 and row["detector"]
+    assert row["robust_worst"]["rate"] <= row["clean_accuracy"]["rate"]
+    assert row["fpr"]["n"] == 32 and len(row["ensemble"]) == 5

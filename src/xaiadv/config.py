@@ -16,7 +16,8 @@ import yaml
 from .dag import (endtoend_setup, for_dataset, grid_rectifiers, heat_blur_jobs, heat_blur_models,
                   localization_explainers)
 
-DEFAULT_SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+# shipped inside the package (pip install . has it); workflow/schemas/config.schema.yaml links to it
+DEFAULT_SCHEMA = Path(__file__).resolve().with_name("schema") / "config.schema.yaml"
 
 
 # Classes per data set: a class index in config (localization.target) must lie below these.

@@ -17,9 +17,9 @@ class Defense:
     random: bool = False
     detector: bool = False
     # whether the attacker's score is a smoothed copy of a piecewise-constant one (a forest): the natural start then
-    # runs first (xaiadv.adaptive.pgd.attack_defense)
+    # runs first (xaiadv.leaderboard.pgd.attack_defense)
     smoothed_score: bool = False
-    surrogate_samples: int = 1  # passes per image in one batch of :meth:`surrogate` (xaiadv.adaptive.pgd.PASS_IMAGES)
+    surrogate_samples: int = 1  # passes per image in one batch of :meth:`surrogate` (xaiadv.leaderboard.pgd.PASS_IMAGES)
 
     def __init__(self, model, device="cpu"):
         self.model = model
@@ -56,11 +56,20 @@ class Defense:
 
     def real_logits(self, x: torch.Tensor, seed: int = 0) -> torch.Tensor:
         """The real defense's logits for a gradient-free attacker (Square), no gradient: (N, K), or (N, K + 1) for a
-        detector with the rejected logit last (:func:`xaiadv.leaderboard.module.with_rejection`); their argmax is the
+        detector with the rejected logit last (:func:`with_rejection`); their argmax is the
         real decision (a rectifier's: up to its vote over random repeats). ``x`` (N, C, H, W) in [0, 1] on the
         defense's device. This default: the model's own logits (a defense that only swaps the model)."""
         with torch.no_grad():
             return self.model(x)
+
+
+def with_rejection(logits: torch.Tensor, score: torch.Tensor | None) -> torch.Tensor:
+    """(N, K) class logits and a detector score (N,) (> 0 = rejected) -> (N, K + 1) logits whose last column wins
+    the argmax exactly when the score is > 0 (Carlini & Wagner 2017's K+1-class model: z_rej = max_j z_j + score);
+    ``score`` None returns ``logits`` unchanged."""
+    if score is None:
+        return logits
+    return torch.cat([logits, (logits.max(1).values + score)[:, None]], 1)
 
 
 def straight_through(x: torch.Tensor, x_out: torch.Tensor) -> torch.Tensor:

@@ -28,7 +28,7 @@ from ..detectors.models import build as build_detector
 from ..stats import threshold_at_fpr
 from ..explainers import explain
 from ..runtime import PASS_IMAGES
-from .base import Defense
+from .base import Defense, with_rejection
 from .surrogates import (EG_SURROGATE_SAMPLES, SOFTPLUS_BETA, differentiable_attribution, eg_surrogate_samples,
                          smooth_copy)
 
@@ -122,8 +122,6 @@ class SaitoDetector(Defense):
         return label, torch.from_numpy(s > self.threshold).to(x.device)
 
     def real_logits(self, x, seed=0):
-        from ..leaderboard.module import with_rejection
-
         with torch.no_grad():
             logits = self.model(x)
         s = self.clf.predict_proba(self._features(x, seed))[:, 1] - self.threshold

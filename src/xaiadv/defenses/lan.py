@@ -17,7 +17,7 @@ import torch
 
 from ..runtime import PASS_IMAGES
 from ..stats import threshold_at_fpr
-from .base import Defense
+from .base import Defense, with_rejection
 
 
 class LANDefense(Defense):
@@ -70,8 +70,6 @@ class LANDefense(Defense):
         return {"decision": f"score > {self.threshold:.4f} (FPR {self.fpr:g} on {self.n_calib} clean images)"}
 
     def real_logits(self, x, seed=0):
-        from ..leaderboard.module import with_rejection
-
         with torch.no_grad():
             logits = self.model(x)
             return with_rejection(logits, self._score(x, logits))

@@ -4,7 +4,7 @@ flags, everything gets a label (nothing is rejected in the end).
 The attacker's surrogate (attack card: docs/attacks/pipeline.md): per example, whichever of two attacks succeeds
 on the real pipeline — evade the detector (the detector's combined loss, its score pushed below 0) or survive
 the rectifier (the rectifier's BPDA + EOT surrogate); :meth:`surrogate` returns the detector branch's, and
-:attr:`branches` both, for :func:`xaiadv.adaptive.pgd.adaptive_pgd` to run each and keep the better per example."""
+:attr:`branches` both, for :func:`xaiadv.leaderboard.pgd.adaptive_pgd` to run each and keep the better per example."""
 
 from __future__ import annotations
 

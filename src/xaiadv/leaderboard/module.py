@@ -21,13 +21,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..defenses.base import with_rejection
 
-def with_rejection(logits: torch.Tensor, score: torch.Tensor | None) -> torch.Tensor:
-    """(N, K) class logits and a detector score (N,) (> 0 = rejected) -> (N, K + 1) logits whose last column wins
-    the argmax exactly when the score is > 0; ``score`` None returns ``logits`` unchanged."""
-    if score is None:
-        return logits
-    return torch.cat([logits, (logits.max(1).values + score)[:, None]], 1)
+__all__ = ["RealModule", "SurrogateModule", "fold_rejection", "with_rejection"]
 
 
 def fold_rejection(logits: torch.Tensor, y: torch.Tensor, num_classes: int) -> torch.Tensor:

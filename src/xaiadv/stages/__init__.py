@@ -47,17 +47,10 @@ def run_job(job: Any, fd_level: bool = False) -> None:
     Otherwise (tests, notebooks) Python's ``sys.stdout`` and ``sys.stderr`` are redirected for the call and
     restored after it. Either way a job that asks for GPUs gets its own first (:func:`xaiadv.gpus.claim_for_job`).
 
-    With ``fd_level`` under ``make run`` the stage runs in a child of the fork server, which has imported torch and
-    the other heavy libraries once (:mod:`xaiadv.forkserver`); this process then exits with the child's status.
+    Under ``make run`` the rule's script (workflow/scripts/stage.py) first hands the job to the fork server
+    (:mod:`xaiadv.forkserver`), whose child calls this function; this module never imports the server.
     """
     from .. import runtime
-
-    if fd_level and not runtime.FORKED:
-        from .. import forkserver
-
-        code = forkserver.run_job(job, runtime.T_PROCESS)
-        if code is not None:  # the stage ran in the server's child: its status is this job's
-            runtime.end_job(code)
     from ..gpus import claim_for_job
 
     if fd_level:  # the job's own process (a rule's script): keep freed memory, before torch allocates anything,

@@ -76,7 +76,7 @@ def run(job) -> None:
         import torch
 
         from ..data import load_split
-        from ..defenses.evaluate import evaluate_defense
+        from ..leaderboard.evaluate import evaluate_defense
         from ..io import load_tensors, save_tensors, write_json
         from ..models import load_model
 

@@ -12,7 +12,7 @@ import json
 
 import pandas as pd
 
-from ..defenses.sanity import sanity_reasons
+from ..leaderboard.sanity import sanity_reasons
 from ..io import read_json, write_text
 from .render import INTERVAL_NOTE, fmt_pct, write_table
 
@@ -39,7 +39,7 @@ def attacks_run(r: dict) -> str:
 
 def rows(files: dict) -> pd.DataFrame:
     """``files``: {(dataset, model, defense): leaderboard job JSON} -> one row per job, its ``unreliable`` reasons
-    judged by :func:`xaiadv.defenses.sanity.sanity_reasons` from the checks the job stored."""
+    judged by :func:`xaiadv.leaderboard.sanity.sanity_reasons` from the checks the job stored."""
     out = []
     for (dataset, model, name), path in files.items():
         r = read_json(path)

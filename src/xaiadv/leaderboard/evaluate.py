@@ -12,10 +12,10 @@ import time
 import numpy as np
 import torch
 
-from ..adaptive.pgd import attack_defense, attack_stages
-from ..leaderboard.engine import apgd, square
+from ..defenses.base import correct
 from ..stats import auroc, rate_ci
-from .base import correct
+from .engine import apgd, square
+from .pgd import attack_defense, attack_stages
 from .sanity import sanity_reasons, subset_tolerance
 
 
@@ -35,7 +35,7 @@ def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict,
     runs its ensemble), each judged by the real defense:
 
     1. ``x_transfer``: PGD on the undefended model at the budget (the papers' attack, transferred);
-    2. the adaptive PGD of :mod:`xaiadv.adaptive.pgd` (``attack``: ``steps``, ``alpha`` as a fraction of eps,
+    2. the adaptive PGD of :mod:`xaiadv.leaderboard.pgd` (``attack``: ``steps``, ``alpha`` as a fraction of eps,
        ``restarts``, ``eot``, ``weight``, ``kappa``, ``check_every``; with ``pool``, (images, labels) of clean
        images the attacker holds, detectors also get the natural start on the support);
     3. APGD-CE and APGD-T (``attack["apgd"]``: ``steps``, ``restarts``, ``targets``, ``eot``; steps 0 skips them) on

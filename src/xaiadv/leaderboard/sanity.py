@@ -49,7 +49,7 @@ def sanity_reasons(row: dict) -> list[str]:
     """Why a leaderboard row is unreliable (Carlini et al. 2019's checklist), judged from what the row stored, so a
     table can re-judge rows computed under older limits without rerunning an attack.
 
-    ``row``: a row of :func:`xaiadv.defenses.evaluate.evaluate_defense` (or its JSON): ``robust_adaptive`` and
+    ``row``: a row of :func:`xaiadv.leaderboard.evaluate.evaluate_defense` (or its JSON): ``robust_adaptive`` and
     ``robust_transfer`` rates in [0, 1], ``threat["eps"]``, and ``sanity`` with ``n`` (the subset's size), ``steps_doubled`` (``robust``,
     ``robust_base``), ``square`` (``robust``, ``robust_base``, ``queries``, ``attacked``, ``won``, ``n``) and ``eps_curve`` where they ran.
     Returns the reasons in a fixed order (steps doubling, Square, the eps curve, adaptive above transferred); [] when
