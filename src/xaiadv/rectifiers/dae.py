@@ -85,8 +85,10 @@ def load_denoiser(path, device="cpu") -> tuple[DenoisingAutoencoder | None, dict
 
 def rectify(model, x, label, *, generator: torch.Generator, denoiser: DenoisingAutoencoder | None = None):
     """(1, N, C, H, W) in [0, 1]: the denoiser's reconstruction of ``x`` (N, C, H, W) in [0, 1]. ``model`` and
-    ``label`` are unused (same signature as every rectifier). Raises ``ValueError`` without a ``denoiser``."""
+    ``label`` are unused (same signature as every rectifier). Differentiable in ``x`` where ``x`` requires grad (an
+    attacker's surrogate: the denoiser is a network, its exact gradient, no BPDA). Raises ``ValueError`` without a
+    ``denoiser``."""
     if denoiser is None:
         raise ValueError("dae rectifier: no trained denoiser given (rule train_denoiser)")
-    with torch.no_grad():
+    with torch.set_grad_enabled(torch.is_grad_enabled() and x.requires_grad):
         return denoiser(x).clamp(0, 1)[None]

@@ -38,8 +38,11 @@ def heat_and_blur(x: torch.Tensor, mask: torch.Tensor, sigma: float) -> torch.Te
 
 
 def rectify(model, x, label, *, generator=None, sigma: float, k_std: float, absolute: bool, first_rule: str):
-    """Heat and Blur of ``x`` (N, C, H, W) in [0, 1] whose current label is ``label`` (N,): (1, N, C, H, W)."""
+    """Heat and Blur of ``x`` (N, C, H, W) in [0, 1] whose current label is ``label`` (N,): (1, N, C, H, W). Where
+    ``x`` requires grad (an attacker's surrogate) the output is differentiable in ``x`` through the blur and the
+    kept pixels, the LRP mask a constant of x (BPDA for the one non-differentiable step)."""
     from ..explainers.lrp import explain as lrp
 
-    mask = heatmap_mask(lrp(model, x, label, first_rule=first_rule), k_std, absolute)
-    return heat_and_blur(x, mask, sigma)[None].detach()
+    mask = heatmap_mask(lrp(model, x.detach(), label, first_rule=first_rule), k_std, absolute)
+    out = heat_and_blur(x, mask, sigma)[None]
+    return out if x.requires_grad and torch.is_grad_enabled() else out.detach()
