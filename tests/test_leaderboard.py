@@ -692,3 +692,34 @@ def test_heat_and_blur_is_attacked_through_its_blur_not_the_identity(mnist_model
     out = ~mask.expand_as(x)
     tv = lambda t: (t[..., 1:, :] - t[..., :-1, :]).abs().sum()  # noqa: E731
     assert tv(g * out) < tv(g_id * out)
+
+
+def test_a_surrogate_that_is_not_the_defense_is_marked_by_the_agreement_check(mnist_model, digits):
+    """A defense whose surrogate differentiates another network than the one that decides (a BPDA stand-in that
+    is not the defense): APGD fools the surrogate on nearly every digit, the real defense rarely agrees, and the row
+    is marked for it; the undefended model's surrogate is the defense itself and agrees on every iterate."""
+    from xaiadv.models import build
+
+    torch.manual_seed(1)
+    other = build("kao_mnist_cnn").eval()  # random weights: not the deciding model
+
+    class Mismatched(Defense):
+        name = "mismatched"
+
+        @torch.no_grad()
+        def _decide(self, x, seed):
+            return self.model(x).argmax(1), torch.zeros(len(x), dtype=torch.bool)
+
+        def surrogate(self, x, draw=0):
+            return other(x), None
+
+    attack = {**ATTACK, "steps": 2, "apgd": {"steps": 10, "restarts": 1, "targets": 1, "eot": 1}, "square_queries": 0}
+    kw = dict(threat={"norm": "Linf", "eps": 0.05}, attack=attack, eps_curve=[0.0, 0.05], sanity_n=0)
+    bad = evaluate_defense(Mismatched(mnist_model), digits["x"], digits["y"], x_transfer=digits["x"], **kw)
+    ag = bad["sanity"]["surrogate_agreement"]
+    assert ag["n"] >= 10 and ag["agree"] < 0.9 * ag["n"], ag
+    assert any("surrogate's verdict agrees" in r for r in bad["unreliable"])
+    good = evaluate_defense(defense_class("undefended")(mnist_model), digits["x"], digits["y"], x_transfer=digits["x"],
+                            **kw)
+    g = good["sanity"]["surrogate_agreement"]
+    assert g["agree"] == g["n"] and not any("surrogate's verdict" in r for r in good["unreliable"])

@@ -14,7 +14,10 @@ and random starts, as in Croce & Hein's code). What we add, and why not torchatt
 - memory: the surrogate runs on chunks of images (an explainer inside a detector batches its own samples).
 
 Every function returns ``{"x_adv": (N, C, H, W), "success": (N,) bool on CPU (the real defense, with the judge's
-seed, was fooled), "queries": surrogate or real-defense evaluations of single images}``.
+seed, was fooled), "queries": surrogate or real-defense evaluations of single images}``; :func:`apgd` also
+``"agreement": {"agree", "n"}``: on how many of its final iterates the surrogate's verdict (fooled or not) was the
+real defense's — a surrogate that disagrees often (a BPDA or EOT stand-in that is not the defense) makes the gradient
+attacks' numbers an upper bound, and the row is marked.
 """
 
 from __future__ import annotations
@@ -105,6 +108,7 @@ def apgd(defense, x: torch.Tensor, y: torch.Tensor, *, eps: float, norm: str = "
     out = x.clone()
     success = torch.zeros(len(x), dtype=torch.bool, device=x.device)
     queries = 0
+    agree = total = 0  # the surrogate's verdict on each candidate (fooled or not) against the real defense's
     for r, t in runs:
         idx = torch.nonzero(~success).flatten()
         if not len(idx):
@@ -113,16 +117,21 @@ def apgd(defense, x: torch.Tensor, y: torch.Tensor, *, eps: float, norm: str = "
             atk.target_class = t
         torch.manual_seed(seed + 7919 * r + 104_729 * (t or 0))  # the random start of this run
         cand = torch.empty_like(x[idx])
+        sur = torch.empty(len(idx), dtype=torch.bool, device=x.device)
         for c0 in range(0, len(idx), chunk):
             sel = idx[c0:c0 + chunk]
             best, acc, _loss, best_adv = atk.attack_single_run(x[sel], y[sel])
+            sur[c0:c0 + len(sel)] = acc == 0
             fooled = (acc == 0).view(-1, *[1] * (x.dim() - 1))
             cand[c0:c0 + len(sel)] = torch.where(fooled, best_adv, best).detach()
         won = judge(defense, cand, y[idx], judge_seed)
+        agree += int((sur == won).sum())
+        total += len(idx)
         queries += len(idx)
         out[idx] = cand  # the latest iterate everywhere; a win is never attacked again
         success[idx[won]] = True
-    return {"x_adv": out.detach(), "success": success.cpu(), "queries": module.calls + queries}
+    return {"x_adv": out.detach(), "success": success.cpu(), "queries": module.calls + queries,
+            "agreement": {"agree": agree, "n": total}}
 
 
 def square(defense, x: torch.Tensor, y: torch.Tensor, *, eps: float, norm: str = "Linf", queries: int = 1000,

@@ -91,6 +91,7 @@ def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict,
     if attack.get("square_queries", 0) > 0:
         runs.append((f"Square ({attack['square_queries']} queries, real defense)", "square"))
     branches = getattr(defense, "branches", None) or (None,)
+    agreement = {"agree": 0, "n": 0}
     for label, kind in runs:
         idx = torch.nonzero(alive).flatten()
         won_now = torch.zeros(len(x), dtype=torch.bool)
@@ -108,6 +109,8 @@ def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict,
                            targets=ap["targets"], eot=ap["eot"] if defense.random else 1, weight=attack["weight"],
                            seed=attack_seed, judge_seed=attack_seed, branch=b)
             q += out["queries"]
+            for key in ("agree", "n"):
+                agreement[key] += (out.get("agreement") or {}).get(key, 0)
             xa = x_best.clone()
             xa[idx.to(x.device)] = out["x_adv"].to(x.device)
             ok_a = final(xa)
@@ -132,7 +135,7 @@ def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict,
         res["auroc_transfer"] = _auroc(sc, defense.score(x_transfer))
         res["auroc_adaptive"] = _auroc(sc, defense.score(x_best))
     # ---- sanity checks (Carlini et al. 2019), on the first sanity_n images; judged by sanity_reasons
-    checks = {"n": k}
+    checks = {"n": k, "surrogate_agreement": agreement}
     if k:
         xs, ys = x[:k], y[:k]
         base = ok_adaptive[:k].float().mean().item()

@@ -17,6 +17,10 @@ UNBOUNDED_MAX = 0.1
 # the sanity subset's rates are float32 means (1 of 10 images is 0.10000000149): every limit above is compared with
 # this margin, so one image at exactly a limit does not trip it
 FLOAT32_MARGIN = 1e-6
+# the surrogate's verdict on the APGD iterates must be the real defense's on at least this share of them (judged on
+# at least AGREEMENT_MIN_N iterates), else its gradient attacks are an upper bound: a BPDA / EOT mismatch
+AGREEMENT_MIN = 0.9
+AGREEMENT_MIN_N = 10
 
 
 def subset_tolerance(k: int) -> float:
@@ -75,6 +79,11 @@ def sanity_reasons(row: dict) -> list[str]:
                 reasons.insert(0, f"doubling the adaptive steps moves robust accuracy {100 * base:.0f} -> "
                                f"{100 * doubled:.0f} (n={k})")
         reasons += curve_reasons(checks.get("eps_curve") or [], row["threat"]["eps"])
+    ag = checks.get("surrogate_agreement") or {}
+    if ag.get("n", 0) >= AGREEMENT_MIN_N and ag["agree"] < AGREEMENT_MIN * ag["n"]:
+        reasons.append(f"the surrogate's verdict agrees with the real defense's on {ag['agree']} of {ag['n']} APGD "
+                       f"iterates (< {100 * AGREEMENT_MIN:.0f}%: a BPDA / EOT mismatch, the gradient attacks are an "
+                       "upper bound)")
     adaptive, transfer = row["robust_adaptive"]["rate"], row["robust_transfer"]["rate"]
     if adaptive > transfer + STEPS_TOLERANCE:
         reasons.append(f"adaptive robust accuracy {100 * adaptive:.0f} above the transferred attack's "
