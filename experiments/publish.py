@@ -210,7 +210,8 @@ def stale_rows(cfg: dict, files: dict) -> list[str]:
     out = []
     for (d, m, n), path in files.items():
         r = json.loads(Path(path).read_text())
-        want = {"spec": lbconf.defense_spec(cfg, d, n), "threat": lb["threat_models"][d], "attack": lb["attack"]}
+        spec = lbconf.defense_spec(cfg, d, n)  # its "attack": the section's, with the entry's own budget over it
+        want = {"spec": spec, "threat": lb["threat_models"][d], "attack": spec["attack"]}
         keys = []
         for part, w in want.items():
             got, w = norm(r.get(part) or {}), norm(w)

@@ -31,7 +31,7 @@ def test_leaderboard_only_publishes_the_rows_and_fills_the_readme_block(tmp_path
     assert ("mnist", "mnist_cnn", "saito_lrp_forest") in jobs
     tenth = 0.10000000149011612  # 1 of 10 as a float32 mean
     for d, m, n in jobs:
-        row = {"threat": cfg["leaderboard"]["threat_models"][d], "attack": cfg["leaderboard"]["attack"],
+        row = {"threat": cfg["leaderboard"]["threat_models"][d], "attack": lbconf.defense_spec(cfg, d, n)["attack"],
                "spec": lbconf.defense_spec(cfg, d, n), "kind": "saito", "n": 100, "ms_per_image": 1.0,
                "attack_seconds": 1.0, "clean_accuracy": rate(0.99, 0.97, 1.0), "robust_transfer": rate(1.0, 0.964, 1.0),
                "robust_adaptive": rate(0.0, 0.0, 0.036), "robust_worst": rate(0.0, 0.0, 0.036),
