@@ -10,7 +10,8 @@ the defense is random:
   a detector score below its threshold (score > 0 = rejected; the threshold is fixed before the attack).
 
 Every ``check_every`` steps the real defense judges the current iterates; an example the defense gets wrong
-(accepted and misclassified) is frozen at that iterate. ``restarts`` runs from uniform random starts in the ball.
+(accepted and misclassified; a random defense on each of :data:`xaiadv.leaderboard.engine.JUDGE_DRAWS` draws) is
+frozen at that iterate. ``restarts`` runs from uniform random starts in the ball.
 
 Against a detector, :func:`attack_defense` can add a second attack from a natural start (:func:`natural_start`): the
 attacker's nearest clean image of another class, projected into the ball, then steps only on the pixels that are
@@ -29,8 +30,9 @@ from __future__ import annotations
 
 import torch
 
-from ..defenses.base import correct
 from ..explainers.base import images_per_pass
+from .engine import JUDGE_DRAWS
+from .engine import judge as real_judge
 
 
 def margin(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -109,11 +111,10 @@ def adaptive_pgd(defense, x: torch.Tensor, y: torch.Tensor, *, eps: float, alpha
     queries = 0
     snap = None
 
-    def judge():
+    def judge():  # a random defense: fooled on every one of engine.JUDGE_DRAWS draws
         nonlocal queries
-        label, rej = defense.decide(cur, seed=seed)
-        queries += len(cur)
-        return ~correct(label.to(dev), rej.to(dev), y, adversarial=True)
+        queries += len(cur) * (JUDGE_DRAWS if defense.random else 1)
+        return real_judge(defense, cur, y, seed)
 
     success = judge() if x_init is not None else torch.zeros(len(x), dtype=torch.bool, device=dev)
     if x_start is not None:  # the iterates not yet won start there, judged before the first step
