@@ -76,8 +76,9 @@ def sanity_reasons(row: dict) -> list[str]:
         if dbl is not None:
             base, doubled = dbl["robust_base"], dbl["robust"]
             if abs(doubled - base) > tol:
+                against = " (against the whole ensemble)" if dbl.get("compared_with") == "ensemble" else ""
                 reasons.insert(0, f"doubling the adaptive steps moves robust accuracy {100 * base:.0f} -> "
-                               f"{100 * doubled:.0f} (n={k})")
+                               f"{100 * doubled:.0f}{against} (n={k})")
         reasons += curve_reasons(checks.get("eps_curve") or [], row["threat"]["eps"])
     ag = checks.get("surrogate_agreement") or {}
     if ag.get("n", 0) >= AGREEMENT_MIN_N and ag["agree"] < AGREEMENT_MIN * ag["n"]:
