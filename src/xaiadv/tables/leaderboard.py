@@ -133,8 +133,8 @@ PANELS = (("detectors", ("saito", "lan")), ("rectifiers", ("rectifier",)), ("bas
 
 
 def figure(files: dict, out_png):
-    """Robust accuracy over eps per defense (adaptive solid, transferred PGD dashed), from each job's sanity subset's
-    eps curve: one row of panels per (data set, threat norm), one column per family of :data:`PANELS`, the
+    """Robust accuracy over eps per defense (adaptive PGD solid, transferred PGD dashed), from each job's sanity
+    subset's eps curve, and a star at the budget for the row's worst case over the whole ensemble (all its images): one row of panels per (data set, threat norm), one column per family of :data:`PANELS`, the
     undefended model's adaptive curve in black in every panel; a row marked unreliable carries it in its label."""
     import matplotlib
 
@@ -170,6 +170,9 @@ def figure(files: dict, out_png):
                 e = [p["eps"] for p in c]
                 ax.plot(e, [100 * p["robust_adaptive"] for p in c], "-o", ms=3, color=cmap(i % 20),
                         label=name + (" (unreliable)" if sanity_reasons(r) else ""))
+                # where the whole ensemble (APGD, Square, transferred) leaves the row at the budget, on all its images
+                ax.plot([r["threat"]["eps"]], [100 * r["robust_worst"]["rate"]], "*", ms=9, color=cmap(i % 20),
+                        markeredgecolor="black", markeredgewidth=0.5)
                 tr = [(p["eps"], p["robust_transfer"]) for p in c if p["robust_transfer"] is not None]
                 if tr:
                     ax.plot(*zip(*[(a, 100 * b) for a, b in tr]), "--", color=cmap(i % 20), alpha=0.7)
@@ -180,8 +183,8 @@ def figure(files: dict, out_png):
                 ax.legend(fontsize=6, ncol=2, loc="best")
             else:
                 ax.text(0.5, 0.5, "no row of this family", ha="center", transform=ax.transAxes, color="grey")
-    fig.suptitle("Robust accuracy against eps (solid: adaptive attack, dashed: transferred PGD; grey line: the budget)",
-                 fontsize=10)
+    fig.suptitle("Robust accuracy against eps on the sanity images (solid: adaptive PGD, dashed: transferred PGD; grey "
+                 "line: the budget); star: the row's worst case over every attack, all its images", fontsize=10)
     fig.tight_layout()
     save_png(fig, out_png)
     return fig
