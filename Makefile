@@ -10,7 +10,7 @@ CORES  ?= 2
 GPUS   ?= $(shell ls -d /proc/driver/nvidia/gpus/*/ 2>/dev/null | wc -l)
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test test-slurm test-gpu venv dry-run bench clean lint
+.PHONY: run test test-slurm test-gpu venv dry-run bench clean lint report
 
 $(BIN)/.installed: requirements.txt requirements-data.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ run: venv
 	mkdir -p results/logs
 	$(BIN)/python -m xaiadv.forkserver -- $(BIN)/python benchmarks/timed.py results/logs/main_job_wall.json -- \
 	  $(BIN)/snakemake --profile profiles/local --cores $(CORES) --resources gpu=$(GPUS)
+
+# One HTML page with every table and figure and their captions, after make run
+report: venv
+	$(BIN)/snakemake --profile profiles/local --report results/report.html
 
 dry-run: venv
 	$(BIN)/snakemake --profile profiles/local -n
