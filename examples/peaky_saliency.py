@@ -19,10 +19,13 @@ class PeakySaliency(Defense):
     (:meth:`calibrate`). ``model``: a classifier on [0, 1] images."""
 
     detector = True
+    # the config keys this class reads (its entry's ``params``), validated before any job runs
+    params_schema = {"type": "object", "additionalProperties": False,
+                     "properties": {"absolute": {"type": "boolean", "description": "|gradient| (else its positive part)"}}}
 
-    def __init__(self, model, device="cpu", *, name: str = "peaky_saliency", **_):
+    def __init__(self, model, device="cpu", *, name: str = "peaky_saliency", absolute: bool = True):
         super().__init__(model, device)
-        self.name, self.threshold = name, None
+        self.name, self.threshold, self.absolute = name, None, absolute
 
     def _peak(self, x: torch.Tensor, create_graph: bool) -> tuple[torch.Tensor, torch.Tensor]:
         """(logits (N, K), peak share (N,) in (0, 1])."""
@@ -30,7 +33,7 @@ class PeakySaliency(Defense):
             xx = x if x.requires_grad else x.detach().requires_grad_(True)
             logits = self.model(xx)
             (g,) = torch.autograd.grad(logits.max(1).values.sum(), xx, create_graph=create_graph)
-        a = g.abs().flatten(1)
+        a = (g.abs() if self.absolute else g.clamp(min=0)).flatten(1)
         return logits, a.max(1).values / (a.sum(1) + 1e-12)
 
     def calibrate(self, x_clean: torch.Tensor, fpr: float = 0.05) -> PeakySaliency:

@@ -728,3 +728,32 @@ def test_a_surrogate_that_is_not_the_defense_is_marked_by_the_agreement_check(mn
                             **kw)
     g = good["sanity"]["surrogate_agreement"]
     assert g["agree"] == g["n"] and not any("surrogate's verdict" in r for r in good["unreliable"])
+
+
+def test_a_plugin_defense_is_named_in_config_and_its_params_checked(tmp_path, monkeypatch):
+    """A defense class outside the package, named as module:Class: the entry resolves, its params are validated
+    against the class's own params_schema before any job runs, and a wrong class or key is an error naming it."""
+    import copy
+
+    import yaml
+    from conftest import ROOT
+
+    from xaiadv import config as xcfg
+    from xaiadv.defenses import config as lbconf
+
+    monkeypatch.chdir(ROOT)
+    raw = yaml.safe_load((ROOT / "tests/config/tiny.yaml").read_text())
+    cfg = xcfg.validate(copy.deepcopy(raw))
+    spec = lbconf.defense_spec(cfg, "mnist", "peaky")
+    assert spec["class"] == "examples.peaky_saliency:PeakySaliency" and spec["params"] == {"absolute": True}
+    assert ("mnist", "mnist_cnn", "peaky") in lbconf.jobs(cfg) and lbconf.fits_detector(cfg, "mnist", "mnist_cnn")
+    bad = copy.deepcopy(raw)
+    bad["leaderboard"]["defenses"]["peaky"]["params"] = {"absolut": True}
+    with pytest.raises(xcfg.ConfigError, match="leaderboard.defenses.peaky.params.*absolut"):
+        lbconf.jobs(xcfg.validate(bad))
+    bad["leaderboard"]["defenses"]["peaky"] = {"kind": "plugin", "class": "examples.peaky_saliency:Nope"}
+    with pytest.raises(xcfg.ConfigError, match="has no 'Nope'"):
+        lbconf.jobs(xcfg.validate(bad))
+    bad["leaderboard"]["defenses"]["peaky"] = {"kind": "plugin", "class": "no_such_module_xyz:Cls"}
+    with pytest.raises(xcfg.ConfigError, match="does not import"):
+        lbconf.jobs(xcfg.validate(bad))

@@ -17,7 +17,7 @@ import yaml
 from conftest import ROOT, shared_data
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
-COPY = ["Snakefile", "config.yaml", "config", "workflow", "src", "envs", "profiles", "README.md"]
+COPY = ["Snakefile", "config.yaml", "config", "workflow", "src", "envs", "profiles", "README.md", "examples"]
 
 
 def run(args, cwd, check=True):
@@ -542,6 +542,11 @@ def test_leaderboard_is_built_for_every_defense(project):
     t, meta = load_tensors(d / "results/leaderboard/mnist/mnist_cnn/blur.safetensors")
     assert t["x_adv"].shape[0] == lb["n"] and meta["defense"] == "blur"
     assert (t["x_adv"] >= 0).all() and (t["x_adv"] <= 1).all()
+    # the defense written outside the package (examples/peaky_saliency.py, kind plugin) has its row, and no row
+    # stands above its clean accuracy
+    peaky = df[df.defense == "peaky"].iloc[0]
+    assert peaky.kind == "plugin" and peaky.n == lb["n"] and peaky.fpr == peaky.fpr
+    assert (df.worst <= df.clean + 1e-9).all()
 
 
 def _no_timings(o):

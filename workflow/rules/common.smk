@@ -305,6 +305,12 @@ def leaderboard_inputs(wc):
             out["lan"] = R(f"models/{wc.dataset}/{wc.model}/lan.safetensors")
         if p["kind"] == "lan":
             out["f2"] = R(f"models/{wc.dataset}/{wc.model}/lan_f2.safetensors")
+        if p["kind"] == "plugin":  # its own source: editing it reruns its rows
+            from xaiadv.defenses.plugin import module_path
+
+            src = module_path(p["class"])
+            if src is not None:
+                out["plugin"] = src
     return out
 
 

@@ -21,7 +21,8 @@ SURROGATE_EXPLAINERS = ("input_pixels", "saliency", "integrated_gradients", "exp
                         "grad_cam", "lrp", "lan")
 
 KINDS = {"undefended": "undefended.Undefended", "adversarial_training": "undefended.Undefended", "rectifier": "rectifier.RectifierDefense",
-         "saito": "detector.SaitoDetector", "lan": "lan.LANDefense", "pipeline": "pipeline.Pipeline"}
+         "saito": "detector.SaitoDetector", "lan": "lan.LANDefense", "pipeline": "pipeline.Pipeline",
+         "plugin": "plugin.load_class"}  # a plugin's class is named in its config entry (xaiadv.defenses.plugin)
 
 
 def defense_class(kind: str):

@@ -9,7 +9,7 @@ from typing import Any
 from ..config import ConfigError, for_dataset
 from . import SURROGATE_EXPLAINERS
 
-SUPERVISED = ("saito", "pipeline")  # kinds fitted on images outside the evaluated set
+SUPERVISED = ("saito", "pipeline", "plugin")  # kinds fitted or calibrated on images outside the evaluated set
 
 
 def models(config: dict) -> list[tuple[str, str]]:
@@ -92,8 +92,8 @@ def defense_spec(config: dict, dataset: str, name: str) -> dict[str, Any]:
     e = lb["defenses"][name]
     kind = e["kind"]
     reads = {"undefended": set(), "adversarial_training": {"train"}, "rectifier": {"rectifier"}, "saito": {"explainer", "detector"}, "lan": set(),
-             "pipeline": {"detector", "rectifier"}}[kind]
-    extra = set(e) - reads - {"kind", "n", "paper", "attack"}
+             "pipeline": {"detector", "rectifier"}, "plugin": {"class"}}[kind]
+    extra = set(e) - reads - {"kind", "n", "paper", "attack"} - ({"params"} if kind == "plugin" else set())
     if extra:
         raise ConfigError(f"leaderboard.defenses.{name}: {', '.join(sorted(extra))} not read by kind {kind!r}")
     missing = reads - set(e)
@@ -134,6 +134,14 @@ def defense_spec(config: dict, dataset: str, name: str) -> dict[str, Any]:
                               f"{config['explainers'][ex]['first_rule']!r}; the LRP surrogate propagates z+ only")
         out["explainer"] = {k: v for k, v in config["explainers"][ex].items() if k not in ("stages", "datasets")}
         out["detector"] = dict(config["detectors"][det])
+        out["fpr"] = lb["fpr"]
+    elif kind == "plugin":  # a class outside the package (xaiadv.defenses.plugin); its params checked by its schema
+        from .plugin import load_class, validate_params
+
+        where = f"leaderboard.defenses.{name}"
+        cls = load_class(e["class"], where)
+        out["class"], out["params"] = e["class"], dict(e.get("params") or {})
+        validate_params(cls, out["params"], where)
         out["fpr"] = lb["fpr"]
     elif kind == "pipeline":
         d_name, r_name = e["detector"], e["rectifier"]
