@@ -124,7 +124,9 @@ class SaitoDetector(Defense):
     def real_logits(self, x, seed=0):
         with torch.no_grad():
             logits = self.model(x)
-        s = self.clf.predict_proba(self._features(x, seed))[:, 1] - self.threshold
+        with torch.enable_grad():  # a gradient explainer inside, even when called under no_grad; nothing is kept
+            f = self._features(x, seed)
+        s = self.clf.predict_proba(f)[:, 1] - self.threshold
         return with_rejection(logits, torch.from_numpy(s).to(logits))
 
     # ------------------------------------------------------------------ attacker's surrogate

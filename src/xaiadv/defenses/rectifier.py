@@ -52,7 +52,8 @@ class RectifierDefense(Defense):
 
     def real_logits(self, x, seed=0):
         """The classifier's logits on the rectified images, averaged over the rectifier's repeats."""
-        xs = self._rectified(x, seed, grad=False)
+        with torch.enable_grad():  # a CAM or I-GOS rectifier differentiates inside, even under no_grad
+            xs = self._rectified(x, seed, grad=False)
         with torch.no_grad():
             return torch.stack([self.model(r) for r in xs]).mean(0)
 
