@@ -8,7 +8,8 @@ from torch import nn
 
 from conftest import schema_defaults
 from xaiadv.adaptive.lan import attack as adaptive_attack
-from xaiadv.detectors.lan import auroc_ci, flags, lan_outputs, masks_of, scores, train_mask_classifier
+from xaiadv.detectors.lan import flags, lan_outputs, masks_of, scores, train_mask_classifier
+from xaiadv.stats import auroc_ci
 from xaiadv.explainers.lan import LatentAttentionNet, corrupt, explain, load_lan, save_lan, train_lan
 
 
@@ -105,7 +106,7 @@ def test_detector_flags_disagreement_and_nothing_else(lan, mnist_small, mnist_mo
     assert flags(out).sum() == len(range(0, 40, 3))
     s = scores(out)
     assert (s[flags(out)] > 0.5).all() and (s[~flags(out)] < 0.5).all()
-    auc = auroc_ci(s[flags(out)].numpy(), s[~flags(out)].numpy())
+    auc = auroc_ci(s[~flags(out)].numpy(), s[flags(out)].numpy())
     assert auc["auroc"] == 1.0
 
 

@@ -49,15 +49,18 @@ def bootstrap_ci(data: tuple, statistic: Callable, alpha: float = ALPHA, seed: i
     data = tuple(np.asarray(d, dtype=float) for d in data)
     if min(len(d) for d in data) < 2:
         return _NAN, _NAN
-    if all(np.all(d == d[0]) for d in data):  # scipy warns and returns NaN for a degenerate sample
+
+    def no_spread():  # the statistic of the data itself, as a point interval
         v = float(statistic(*[d[None] for d in data], axis=-1)[0] if vectorized else statistic(*data))
         return v, v
+
+    if all(np.all(d == d[0]) for d in data):  # scipy warns and returns NaN for a degenerate sample
+        return no_spread()
     res = bootstrap(data, statistic, paired=paired, vectorized=vectorized, n_resamples=n_boot,
                     confidence_level=1 - alpha, method="percentile", rng=np.random.default_rng(seed))
     lo, hi = res.confidence_interval.low, res.confidence_interval.high
     if lo != lo or hi != hi:  # every resample gave one value (scipy returns NaN): no spread
-        v = float(statistic(*[d[None] for d in data], axis=-1)[0] if vectorized else statistic(*data))
-        return v, v
+        return no_spread()
     return float(lo), float(hi)
 
 

@@ -335,6 +335,6 @@ def leaderboard_modules():
 def leaderboard_params(dataset):
     """What a leaderboard job reads of the section beyond its defense and threat model."""
     lb = config["leaderboard"]
-    return {k: lb[k] for k in ("n", "n_fit", "n_calib", "fpr", "transfer", "sanity")} | {
+    return {k: lb[k] for k in ("n", "n_fit", "n_calib", "transfer", "sanity")} | {
         "eps_curve": lbconf.threat(config, dataset)["eps_curve"]
     }

@@ -54,9 +54,7 @@ rule leaderboard_transfer:
         gpu=job_resource("leaderboard", "gpu"),
     params:
         threat=lambda wc: canonical(lbconf.threat(config, wc.dataset)),
-        leaderboard=lambda wc: canonical(
-            {k: v for k, v in leaderboard_params(wc.dataset).items() if k not in ("n_calib", "fpr")}
-        ),
+        leaderboard=lambda wc: canonical({k: v for k, v in leaderboard_params(wc.dataset).items() if k != "n_calib"}),
         fit=lambda wc: lbconf.fits_detector(config, wc.dataset, wc.model),
         batch=batches,
         seed=config["seed"],

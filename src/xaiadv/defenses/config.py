@@ -135,6 +135,8 @@ def defense_spec(config: dict, dataset: str, name: str) -> dict[str, Any]:
         out["explainer"] = {k: v for k, v in config["explainers"][ex].items() if k not in ("stages", "datasets")}
         out["detector"] = dict(config["detectors"][det])
         out["fpr"] = lb["fpr"]
+    elif kind == "lan":  # thresholded on its score at the common FPR
+        out["fpr"] = lb["fpr"]
     elif kind == "plugin":  # a class outside the package (xaiadv.defenses.plugin); its params checked by its schema
         from .plugin import load_class, validate_params
 

@@ -11,6 +11,7 @@ first, so ``examples.peaky_saliency:PeakySaliency`` names ``examples/peaky_salie
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 from pathlib import Path

@@ -66,12 +66,3 @@ def scores(out: dict) -> torch.Tensor:
     decision (f2 may split its mass); the paper's decision is :func:`flags`."""
     p = out["prob_f2"]
     return 1.0 - p[torch.arange(len(p)), out["pred_f1"]]
-
-
-def auroc_ci(s_adv: np.ndarray, s_clean: np.ndarray, seed: int = 0) -> dict:
-    """AUROC of scores on adversarial (positive) vs clean (negative) images with its bootstrap 95% interval
-    (:func:`xaiadv.stats.auroc_ci`, each group resampled on its own). Returns ``{"auroc", "lo", "hi", "n_pos",
-    "n_neg"}`` (NaN when a group is empty)."""
-    from ..stats import auroc_ci as _ci
-
-    return _ci(s_clean, s_adv, seed=seed)

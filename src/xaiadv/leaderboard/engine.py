@@ -117,7 +117,7 @@ def apgd(defense, x: torch.Tensor, y: torch.Tensor, *, eps: float, norm: str = "
         runs = [(r, t) for t in range(2, min(targets, k - 1) + 2) for r in range(restarts)]
     atk._k = k
     chunk = batch or max(1, images_per_pass(x) // max(1, int(getattr(src, "surrogate_samples", 1))))
-    x, y = x.detach(), y
+    x = x.detach()
     out = x.clone()
     success = torch.zeros(len(x), dtype=torch.bool, device=x.device)
     queries = 0
@@ -140,7 +140,7 @@ def apgd(defense, x: torch.Tensor, y: torch.Tensor, *, eps: float, norm: str = "
         won = judge(defense, cand, y[idx], judge_seed)
         agree += int((sur == won).sum())
         total += len(idx)
-        queries += len(idx)
+        queries += len(idx) * (JUDGE_DRAWS if defense.random else 1)  # the real defense's judgements
         out[idx] = cand  # the latest iterate everywhere; a win is never attacked again
         success[idx[won]] = True
     return {"x_adv": out.detach(), "success": success.cpu(), "queries": module.calls + queries,

@@ -58,7 +58,9 @@ def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict,
     akw = {"eps": eps, "norm": norm, "steps": attack["steps"], "alpha": attack["alpha"] * eps,
            "restarts": attack["restarts"], "eot": attack["eot"], "weight": attack["weight"], "kappa": attack["kappa"],
            "check_every": attack["check_every"], "seed": attack_seed, "pool": pool}
-    final = lambda xa: correct(*defense.decide(xa, seed=seed), y.cpu(), adversarial=True)  # noqa: E731
+    def final(xa, yy=y):  # the row's judgement: defended (rejected or right) on ``seed``'s draw, (N,) bool on CPU
+        return correct(*defense.decide(xa, seed=seed), yy.cpu(), adversarial=True)
+
     t0 = time.perf_counter()
     lc, rc = defense.decide(x, seed=seed)
     ms = 1000 * (time.perf_counter() - t0) / max(len(x), 1)
@@ -141,7 +143,7 @@ def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict,
         base = ok_pgd[:k].float().mean().item()  # the adaptive PGD alone at the budget: the eps curve's point
         if not shared:
             dbl = attack_defense(defense, xs, ys, **{**akw, "steps": 2 * attack["steps"]})
-        ok_dbl = correct(*defense.decide(dbl["x_adv"], seed=seed), ys.cpu(), adversarial=True)
+        ok_dbl = final(dbl["x_adv"], ys)
         # the adaptive PGD at twice the steps against the whole ensemble on these images: the row is marked when it
         # wins more than the tolerance of images every attack of the ensemble left (the ensemble had not converged),
         # and its wins count in the worst case either way
@@ -168,20 +170,15 @@ def evaluate_defense(defense, x: torch.Tensor, y: torch.Tensor, *, threat: dict,
         curve = []
         for e in eps_curve:
             if e == 0:  # the unperturbed images, judged as every point of the curve is (a rejection defends)
-                rob_a = rob_t = correct(lc[:k], rc[:k], ys, adversarial=True).float().mean().item()
+                rob_a = rob_t = correct(lc[:k], rc[:k], ys.cpu(), adversarial=True).float().mean().item()
             else:
-                if e == eps:  # the adaptive attack at the budget already ran on these images (issue 18: not twice)
+                if e == eps:  # the adaptive attack at the budget already ran on these images (not twice)
                     rob_a = base
                 else:
                     a = attack_defense(defense, xs, ys, **{**akw, "eps": e, "alpha": attack["alpha"] * e})
-                    la_, ra_ = defense.decide(a["x_adv"], seed=seed)
-                    rob_a = correct(la_, ra_, ys, adversarial=True).float().mean().item()
+                    rob_a = final(a["x_adv"], ys).float().mean().item()
                 xt = (x_transfer_curve or {}).get(e)
-                if xt is not None:
-                    lt_, rt_ = defense.decide(xt[:k], seed=seed)
-                    rob_t = correct(lt_, rt_, ys, adversarial=True).float().mean().item()
-                else:
-                    rob_t = None
+                rob_t = final(xt[:k], ys).float().mean().item() if xt is not None else None
             curve.append({"eps": e, "robust_adaptive": rob_a, "robust_transfer": rob_t})
         checks["eps_curve"] = curve
     res["sanity"] = checks

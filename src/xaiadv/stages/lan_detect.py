@@ -19,7 +19,8 @@ def run(job) -> None:
         import torch
 
         from ..data import load_split
-        from ..detectors.lan import auroc_ci, flags, lan_outputs, scores
+        from ..detectors.lan import flags, lan_outputs, scores
+        from ..stats import auroc_ci
         from ..io import load_tensors, save_tensors, write_json
         from ..stats import rate_ci
         from ._attacked import chosen
@@ -59,7 +60,7 @@ def run(job) -> None:
         # TN on the never-attacked clean test images (the calibration set), beside the filtered TN of Table 4
         "tn_all_clean": r((~flags(o_cal)).numpy()),
         "tp_fooling_f1": r(flag_adv[fools_f1].numpy()),
-        "auroc": auroc_ci(s_adv, s_cln, seed=par.seed),
+        "auroc": auroc_ci(s_cln, s_adv, seed=par.seed),
         "fpr": par.fpr, "threshold": thr, "n_calib": len(s_cal),
         "tpr_at_fpr": r(s_adv > thr) if thr == thr else r([]), "fpr_paired_clean": r(s_cln > thr) if thr == thr else r([]),
         "filtered": {  # Table 4

@@ -27,7 +27,8 @@ def run(job) -> None:
         import torch
 
         from ..data import load_split
-        from ..detectors.lan import auroc_ci, train_mask_classifier
+        from ..detectors.lan import train_mask_classifier
+        from ..stats import auroc_ci
         from ..explainers import explain
         from ..io import load_tensors, write_json
         from ..stats import rate_ci
@@ -80,7 +81,7 @@ def run(job) -> None:
                 score = lambda p1, p2: (1 - p2[torch.arange(len(p2)), p1]).numpy()  # noqa: E731
                 res["attacks"][atk] = {"n": len(p1a), "tp": r((p1a != p2a.argmax(1)).numpy()),
                                        "tn": r((p1c == p2c.argmax(1)).numpy()),
-                                       "auroc": auroc_ci(score(p1a, p2a), score(p1c, p2c), seed=par.seed)}
+                                       "auroc": auroc_ci(score(p1c, p2c), score(p1a, p2a), seed=par.seed)}
         results[name] = res
         print(f"{name}: f2 accuracy on maps {100 * res['f2_accuracy']['rate']:.1f}%; " + ", ".join(
             f"{k} TP {100 * v['tp']['rate']:.0f}% TN {100 * v['tn']['rate']:.0f}%" for k, v in res["attacks"].items()),

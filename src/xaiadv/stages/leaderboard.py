@@ -59,7 +59,7 @@ def build_defense(spec: dict, model, device, job, x_fit=None, x_fit_adv=None, x_
         d = defense_class("lan")(model, device, g=load_lan(job.input.lan, device), f2=load_model(job.input.f2, device),
                                  name=spec["name"])
         # every detector at one FPR: the LAN's score thresholded on the same clean calibration images as Saito's
-        return d.calibrate(x_calib, job.params.leaderboard["fpr"]) if x_calib is not None else d
+        return d.calibrate(x_calib, spec["fpr"]) if x_calib is not None else d
     if kind == "plugin":  # a class outside the package, fitted / calibrated where it has those methods
         from ..defenses.plugin import build
 
@@ -89,7 +89,9 @@ def run(job) -> None:
         for p in model.parameters():
             p.requires_grad_(False)
         n, n_fit, n_calib = lb["n"], lb["n_fit"], lb["n_calib"]
-        detector = spec["kind"] in ("saito", "pipeline", "plugin")
+        from ..defenses.config import SUPERVISED
+
+        detector = spec["kind"] in SUPERVISED
         calibrated = detector or spec["kind"] == "lan"  # every detector thresholded at one FPR
         x_all, y_all, _, _ = load_split(fin.test, n + (n_fit + n_calib if calibrated else 0))
         # the papers' attack, PGD on the undefended model, computed once for every row (rule leaderboard_transfer)
