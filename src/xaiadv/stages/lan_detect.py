@@ -20,9 +20,8 @@ def run(job) -> None:
 
         from ..data import load_split
         from ..detectors.lan import flags, lan_outputs, scores
-        from ..stats import auroc_ci
         from ..io import load_tensors, save_tensors, write_json
-        from ..stats import rate_ci
+        from ..stats import auroc_ci, rate_ci, threshold_at_fpr
         from ._attacked import chosen
         from ._lan import load_detector
 
@@ -45,8 +44,6 @@ def run(job) -> None:
     flag_adv, flag_cln = flags(o_adv), flags(o_cln)
     fools_f1 = o_adv["pred_f1"] != y
     s_adv, s_cln, s_cal = scores(o_adv).numpy(), scores(o_cln).numpy(), scores(o_cal).numpy()
-    from ..stats import threshold_at_fpr
-
     # no threshold at a fixed FPR from fewer than MIN_CALIB clean scores (the TPR column then prints "—")
     thr = threshold_at_fpr(s_cal, par.fpr)
     thr = float("nan") if thr is None else thr

@@ -28,10 +28,9 @@ def run(job) -> None:
 
         from ..data import load_split
         from ..detectors.lan import train_mask_classifier
-        from ..stats import auroc_ci
         from ..explainers import explain
         from ..io import load_tensors, write_json
-        from ..stats import rate_ci
+        from ..stats import auroc_ci, rate_ci
         from ..models.train import predict
         from ._attacked import chosen
         from ._lan import load_detector
